@@ -42,7 +42,7 @@ impl fmt::Display for DataAmount {
         let b = self.0;
         if b >= GB {
             let tenths = (b * 10 + GB / 2) / GB;
-            if tenths % 10 == 0 {
+            if tenths.is_multiple_of(10) {
                 write!(f, "{} GB", tenths / 10)
             } else {
                 write!(f, "{}.{} GB", tenths / 10, tenths % 10)
