@@ -1,0 +1,179 @@
+//! `esim-sandbox`: serves the provider simulators on 127.0.0.1 and prints one JSON line per
+//! provider (`{"provider","base_url","api_key","admin_url","admin_token"}`) once listening.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use esimdesk_sandbox::{AutoUsage, SandboxConfig, money::parse_cents};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "esim-sandbox",
+    version,
+    about = "Local simulators of the eSIM providers' HTTP APIs (eSIM Go v2.4), for tests, benchmarks and demo mode.",
+    long_about = "Serves the simulators on 127.0.0.1 and, once listening, prints one JSON line per provider to stdout: \
+{\"provider\":\"esimgo\",\"base_url\":\"http://127.0.0.1:PORT/v2.4\",\"api_key\":\"...\",\"admin_url\":\"http://127.0.0.1:PORT/_admin\",\"admin_token\":\"...\"}. \
+Serves until SIGINT or SIGTERM (or standard input closes, with --exit-on-stdin-eof). Logs go to stderr (RUST_LOG)."
+)]
+struct Cli {
+    /// TCP port on 127.0.0.1; 0 picks any free port.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Seed of the catalogue and of minted ICCIDs, matching IDs and references.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Number of bundles in the catalogue (50..=100000).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(50..=100_000))]
+    catalogue_size: u32,
+    /// eSIM Go API key the sandbox accepts (X-API-Key).
+    #[arg(long, default_value = "sandbox-esimgo-key-0001")]
+    api_key: String,
+    /// Token for the admin API (X-Admin-Token); random when absent.
+    #[arg(long)]
+    admin_token: Option<String>,
+    /// Opening organisation balance in USD, e.g. 1000 or 245.37.
+    #[arg(long, default_value = "1000.00")]
+    balance: String,
+    /// SM-DP+ host name of minted eSIMs.
+    #[arg(long, default_value = "smdp.example")]
+    smdp_address: String,
+    /// Requests per second per client IP; 0 switches the limit off.
+    #[arg(long, default_value_t = 10)]
+    rate_limit: u32,
+    /// Latency added to every provider request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Seconds a new bundle assignment stays in `processing`.
+    #[arg(long, default_value_t = 0)]
+    processing_secs: u64,
+    /// Simulated data use per day of an active bundle, in MB; 0 = only through the admin API.
+    #[arg(long, default_value_t = 250)]
+    usage_mb_per_day: u64,
+    /// Freeze the sandbox clock (it then moves only through the admin API).
+    #[arg(long)]
+    frozen_clock: bool,
+    /// Exit when standard input reaches end of file (for test harnesses).
+    #[arg(long)]
+    exit_on_stdin_eof: bool,
+}
+
+impl Cli {
+    fn config(&self) -> Result<SandboxConfig, String> {
+        let balance = parse_cents(&self.balance).map_err(|e| format!("--balance: {e}"))?;
+        Ok(SandboxConfig {
+            port: self.port,
+            seed: self.seed,
+            catalogue_size: self.catalogue_size as usize,
+            esimgo_api_key: self.api_key.clone(),
+            admin_token: self.admin_token.clone(),
+            initial_balance_cents: balance,
+            smdp_address: self.smdp_address.clone(),
+            rate_limit_per_second: (self.rate_limit > 0).then_some(self.rate_limit),
+            base_latency: Duration::from_millis(self.latency_ms),
+            processing_delay: Duration::from_secs(self.processing_secs),
+            auto_usage: (self.usage_mb_per_day > 0).then(|| AutoUsage {
+                bytes_per_day: self.usage_mb_per_day.saturating_mul(1_000_000),
+                ..AutoUsage::default()
+            }),
+            clock_follows_wall: !self.frozen_clock,
+            ..SandboxConfig::default()
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let config = match cli.config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("esim-sandbox: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("esim-sandbox: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(run(config, cli.exit_on_stdin_eof));
+    // A thread may still block on stdin; do not wait for it.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    code
+}
+
+async fn run(config: SandboxConfig, exit_on_stdin_eof: bool) -> ExitCode {
+    let sandbox = match esimdesk_sandbox::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("esim-sandbox: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        for line in sandbox.provider_lines() {
+            if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+                eprintln!("esim-sandbox: cannot write to stdout");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let (eof_tx, eof_rx) = tokio::sync::oneshot::channel::<()>();
+    if exit_on_stdin_eof {
+        let spawned = std::thread::Builder::new()
+            .name("stdin-watch".to_owned())
+            .spawn(move || {
+                let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+                let _ = eof_tx.send(());
+            });
+        if let Err(e) = spawned {
+            eprintln!("esim-sandbox: cannot watch stdin: {e}");
+            return ExitCode::FAILURE;
+        }
+    } else {
+        // Keep the sender alive so that the receiver never fires.
+        std::mem::forget(eof_tx);
+    }
+    tokio::select! {
+        () = terminate_signal() => tracing::info!("signal received, stopping"),
+        _ = eof_rx => tracing::info!("stdin closed, stopping"),
+    }
+    sandbox.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+#[cfg(unix)]
+async fn terminate_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn terminate_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
