@@ -54,7 +54,9 @@ pub enum ProviderError {
     /// A purchase was sent but its reply never arrived (dropped connection, timeout, a 5xx or an
     /// unreadable body). It may or may not have gone through: reconcile with the provider
     /// ([`crate::Provider::find_order`]); never send it again blindly.
-    #[error("the purchase may or may not have gone through ({detail}); it will be checked with the provider, do not sell it again")]
+    #[error(
+        "the purchase may or may not have gone through ({detail}); it will be checked with the provider, do not sell it again"
+    )]
     OutcomeUnknown { detail: String },
 
     /// The provider's price for the order is above what the desk quoted. Nothing was bought.

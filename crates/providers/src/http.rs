@@ -102,11 +102,13 @@ impl Redactor {
 /// Whether a call may be repeated safely.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CallKind {
-    /// Changes nothing (or the same thing again): retried on transient failures.
-    Read,
-    /// Spends money: sent once. A failure after the request may have reached the provider is
+    /// Changes nothing, or sets the same thing again (reads, dry runs, `PUT`): retried on
+    /// transient failures.
+    Idempotent,
+    /// Spends money or changes state in a way that must not happen twice (a purchase, a
+    /// revoke): sent exactly once. A failure after the request may have reached the provider is
     /// [`ProviderError::OutcomeUnknown`].
-    Purchase,
+    Once,
 }
 
 /// One request to make.
@@ -149,7 +151,7 @@ impl Call {
     }
 
     pub(crate) fn get(segments: &[&str]) -> Self {
-        Call::new(Method::GET, segments, CallKind::Read)
+        Call::new(Method::GET, segments, CallKind::Idempotent)
     }
 
     pub(crate) fn query(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -190,7 +192,12 @@ pub(crate) struct Reply {
 impl Reply {
     /// `Retry-After` as a duration (seconds or an HTTP date).
     pub(crate) fn retry_after(&self) -> Option<Duration> {
-        parse_retry_after(self.headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?)
+        parse_retry_after(
+            self.headers
+                .get(reqwest::header::RETRY_AFTER)?
+                .to_str()
+                .ok()?,
+        )
     }
 
     pub(crate) fn content_type(&self) -> Option<&str> {
@@ -259,7 +266,9 @@ impl Http {
         for (name, value) in &credentials {
             if HeaderValue::from_str(value.expose_secret()).is_err() {
                 return Err(ProviderError::Configuration {
-                    message: format!("the {name} credential contains characters a header cannot carry"),
+                    message: format!(
+                        "the {name} credential contains characters a header cannot carry"
+                    ),
                 });
             }
         }
@@ -301,8 +310,8 @@ impl Http {
         let request_id = uuid::Uuid::new_v4();
         let label = call.label();
         match call.kind {
-            CallKind::Purchase => self.attempt(call, &url, &label, request_id, 1).await,
-            CallKind::Read => {
+            CallKind::Once => self.attempt(call, &url, &label, request_id, 1).await,
+            CallKind::Idempotent => {
                 let mut attempt_no = 0_u32;
                 let backoff = ExponentialBuilder::default()
                     .with_min_delay(self.settings.default_retry_after)
@@ -441,41 +450,46 @@ impl Http {
 
     fn too_large(&self, call: &Call, status: StatusCode) -> Failure {
         let detail = format!("reply larger than {} bytes", call.max_body);
-        if call.kind == CallKind::Purchase && status.is_success() {
+        if call.kind == CallKind::Once && status.is_success() {
             Failure::Error(ProviderError::OutcomeUnknown { detail })
         } else {
             Failure::Error(ProviderError::malformed(call.label(), detail))
         }
     }
 
-    fn transport_error(&self, e: &reqwest::Error, kind: CallKind, reading_body: bool) -> ProviderError {
+    fn transport_error(
+        &self,
+        e: &reqwest::Error,
+        kind: CallKind,
+        reading_body: bool,
+    ) -> ProviderError {
         // reqwest's text holds the URL; ours does not need it (and never holds a credential).
         let text = self.redactor.scrub(&clip(&error_chain(e)));
         match kind {
             // A connection that never opened carried nothing: safe to say nothing was bought.
-            CallKind::Purchase if e.is_connect() && !reading_body => {
+            CallKind::Once if e.is_connect() && !reading_body => {
                 ProviderError::Network { detail: text }
             }
-            CallKind::Purchase => ProviderError::OutcomeUnknown {
+            CallKind::Once => ProviderError::OutcomeUnknown {
                 detail: if e.is_timeout() {
-                    "no reply in time after the purchase was sent".to_owned()
+                    "no reply in time after the request was sent".to_owned()
                 } else {
-                    format!("connection lost after the purchase was sent: {text}")
+                    format!("connection lost after the request was sent: {text}")
                 },
             },
-            CallKind::Read if e.is_timeout() => ProviderError::Timeout,
-            CallKind::Read => ProviderError::Network { detail: text },
+            CallKind::Idempotent if e.is_timeout() => ProviderError::Timeout,
+            CallKind::Idempotent => ProviderError::Network { detail: text },
         }
     }
 
     fn url(&self, call: &Call) -> Result<Url, ProviderError> {
         let mut url = self.base.clone();
         {
-            let mut segments = url.path_segments_mut().map_err(|()| {
-                ProviderError::Configuration {
-                    message: "the base URL cannot take a path".to_owned(),
-                }
-            })?;
+            let mut segments =
+                url.path_segments_mut()
+                    .map_err(|()| ProviderError::Configuration {
+                        message: "the base URL cannot take a path".to_owned(),
+                    })?;
             segments.pop_if_empty();
             segments.extend(call.segments.iter());
         }
@@ -574,8 +588,8 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let when = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822)
-        .ok()?;
+    let when =
+        time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
     let wait = when - time::OffsetDateTime::now_utc();
     Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
 }
@@ -598,16 +612,16 @@ pub(crate) fn error_text(body: &[u8], redactor: &Redactor) -> Option<String> {
             ]
             .iter()
             .find_map(|k| match map.get(*k) {
-                    Some(serde_json::Value::String(s)) if !s.trim().is_empty() => {
-                        Some(s.trim().to_owned())
-                    }
-                    Some(serde_json::Value::Array(items)) => {
-                        let joined: Vec<&str> =
-                            items.iter().filter_map(serde_json::Value::as_str).collect();
-                        (!joined.is_empty()).then(|| joined.join("; "))
-                    }
-                    _ => None,
-                })
+                Some(serde_json::Value::String(s)) if !s.trim().is_empty() => {
+                    Some(s.trim().to_owned())
+                }
+                Some(serde_json::Value::Array(items)) => {
+                    let joined: Vec<&str> =
+                        items.iter().filter_map(serde_json::Value::as_str).collect();
+                    (!joined.is_empty()).then(|| joined.join("; "))
+                }
+                _ => None,
+            })
             .or_else(|| Some(text.to_owned())),
             _ => Some(text.to_owned()),
         }
@@ -622,7 +636,11 @@ pub(crate) fn error_text(body: &[u8], redactor: &Redactor) -> Option<String> {
 }
 
 /// The default meaning of an HTTP status, for adapters to refine.
-pub(crate) fn status_error(status: StatusCode, message: Option<String>, retry_after: Option<Duration>) -> ProviderError {
+pub(crate) fn status_error(
+    status: StatusCode,
+    message: Option<String>,
+    retry_after: Option<Duration>,
+) -> ProviderError {
     match status.as_u16() {
         401 => ProviderError::Unauthorised { message },
         403 => ProviderError::Forbidden { message },
@@ -679,7 +697,10 @@ mod tests {
         assert_eq!(error_text(b"<html><body>502</body></html>", &r), None);
         assert_eq!(error_text(&[0xff, 0xfe, 0x00], &r), None);
         assert_eq!(
-            error_text(br#"{"type":"INVALID_REQUEST_PARAMS","messages":["a","b"]}"#, &r),
+            error_text(
+                br#"{"type":"INVALID_REQUEST_PARAMS","messages":["a","b"]}"#,
+                &r
+            ),
             Some("a; b".to_owned())
         );
         assert_eq!(
@@ -725,12 +746,25 @@ mod tests {
     fn statuses_map_to_actionable_errors() {
         let e = status_error(StatusCode::UNAUTHORIZED, None, None);
         assert_eq!(e.code(), "unauthorised");
-        let e = status_error(StatusCode::TOO_MANY_REQUESTS, None, Some(Duration::from_secs(2)));
+        let e = status_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+            Some(Duration::from_secs(2)),
+        );
         assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
         let e = status_error(StatusCode::BAD_REQUEST, None, None);
-        assert_eq!(e.to_string(), "the provider refused the request: HTTP 400 Bad Request");
-        assert_eq!(status_error(StatusCode::GONE, None, None).code(), "not_found");
-        assert_eq!(status_error(StatusCode::BAD_GATEWAY, None, None).code(), "unavailable");
+        assert_eq!(
+            e.to_string(),
+            "the provider refused the request: HTTP 400 Bad Request"
+        );
+        assert_eq!(
+            status_error(StatusCode::GONE, None, None).code(),
+            "not_found"
+        );
+        assert_eq!(
+            status_error(StatusCode::BAD_GATEWAY, None, None).code(),
+            "unavailable"
+        );
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub mod provider;
 pub mod qr_bundle;
 pub mod types;
 
+#[cfg(test)]
+mod test_server;
+
 pub use capabilities::Capabilities;
 pub use error::ProviderError;
 pub use http::{HttpSettings, RateLimit};

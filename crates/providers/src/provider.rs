@@ -12,7 +12,7 @@ use esimdesk_core::{Offering, ProviderKind};
 use crate::capabilities::Capabilities;
 use crate::error::ProviderError;
 use crate::types::{
-    AccountBalance, CancelOutcome, CancelTarget, Catalogue, CatalogueProgress, CataloguePage,
+    AccountBalance, CancelOutcome, CancelTarget, Catalogue, CataloguePage, CatalogueProgress,
     CatalogueQuery, EsimHandle, EsimUsage, OrderDelivery, OrderLookup, OrderMatch, OrderRequest,
     PageToken, PlacedOrder, TopUpCheck, TopUpRequest, ValidatedOrder,
 };

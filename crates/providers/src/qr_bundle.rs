@@ -237,9 +237,8 @@ pub fn read_rows(csv_bytes: &[u8]) -> Result<Vec<BundleRow>, BundleError> {
     let matching = find(&["matchingid"]).ok_or(BundleError::MissingColumn {
         column: "Matching ID",
     })?;
-    let smdp = find(&["rspurl", "smdpaddress", "smdp"]).ok_or(BundleError::MissingColumn {
-        column: "RSP URL",
-    })?;
+    let smdp = find(&["rspurl", "smdpaddress", "smdp"])
+        .ok_or(BundleError::MissingColumn { column: "RSP URL" })?;
     let bundle = find(&["bundle", "bundlename"]);
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -334,10 +333,19 @@ pub(crate) mod tests {
 
     #[test]
     fn refuses_traversal_and_absolute_names() {
-        for name in ["../evil.csv", "a/../../evil.png", "/etc/evil.csv", "C:/evil.csv", "..\\evil.png"] {
+        for name in [
+            "../evil.csv",
+            "a/../../evil.png",
+            "/etc/evil.csv",
+            "C:/evil.csv",
+            "..\\evil.png",
+        ] {
             let zip = zip_of(&[(name, CSV.as_bytes())]);
             let err = read_qr_bundle(&zip, &BundleLimits::default()).unwrap_err();
-            assert!(matches!(err, BundleError::UnsafePath { .. }), "{name}: {err}");
+            assert!(
+                matches!(err, BundleError::UnsafePath { .. }),
+                "{name}: {err}"
+            );
         }
         // A folder inside the archive is fine.
         let zip = zip_of(&[("codes/list.csv", CSV.as_bytes())]);

@@ -458,7 +458,10 @@ mod tests {
             provider: ProviderKind::Esimgo,
             code: "x".into(),
             name: "x".into(),
-            countries: countries.iter().map(|c| Country::parse(c).unwrap()).collect(),
+            countries: countries
+                .iter()
+                .map(|c| Country::parse(c).unwrap())
+                .collect(),
             region,
             data: DataAllowance::Unlimited,
             validity_days: 1,
@@ -515,7 +518,10 @@ mod tests {
     fn statuses_map_to_journal_states() {
         assert_eq!(OrderStatus::Completed.order_state(), OrderState::Completed);
         assert_eq!(
-            OrderStatus::Unrecognised { raw: "weird".into() }.order_state(),
+            OrderStatus::Unrecognised {
+                raw: "weird".into()
+            }
+            .order_state(),
             OrderState::Provisioning
         );
         assert!(OrderStatus::Failed { reason: None }.is_final());
