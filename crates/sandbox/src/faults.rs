@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{OriginalUri, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -304,7 +304,11 @@ async fn drop_connection(kill: Option<ConnKill>) -> Response {
 /// Runs a provider request through the active faults.
 pub async fn run(app: &AppState, req: Request, next: Next) -> Response {
     let method = req.method().as_str().to_owned();
-    let path = req.uri().path().to_owned();
+    // Inside a nested router the URI lost its prefix; match on the path the client sent.
+    let path = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| req.uri().path().to_owned(), |u| u.path().to_owned());
     let plan = lock(&app.faults).plan(&method, &path);
     let latency = plan.latency + *lock(&app.base_latency);
     if !latency.is_zero() {

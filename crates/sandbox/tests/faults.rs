@@ -1,0 +1,225 @@
+//! Fault injection: forced statuses, latency, malformed bodies and the connection dropped after
+//! a committed purchase (esimgo.md §6.5, §14.8).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Api, cents};
+use esimdesk_sandbox::{FaultKind, FaultSpec};
+use reqwest::Method;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn tx(item: &str) -> serde_json::Value {
+    json!({"type": "transaction", "assign": true,
+        "order": [{"type": "bundle", "quantity": 1, "item": item, "allowReassign": false}]})
+}
+
+#[tokio::test]
+async fn dropped_after_commit_the_order_exists_but_no_answer_came() {
+    let api = Api::default().await;
+    let admin = api.sandbox.admin();
+    admin
+        .add_fault(
+            FaultSpec::new(FaultKind::DropAfterCommit)
+                .on("POST", "/v2.4/orders")
+                .times(1),
+        )
+        .unwrap();
+    let start = api.balance_cents().await;
+    let t0 = esimdesk_sandbox::clock::rfc3339(admin.now());
+
+    // A validate commits nothing, so it is answered and does not use the fault up.
+    let (status, v) = api
+        .post_json(
+            "/orders",
+            &json!({"type": "validate", "assign": true,
+                "order": [{"type": "bundle", "quantity": 1, "item": "esim_1GB_7D_NL_V2"}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let price = cents(&v["total"]);
+    assert_eq!(admin.faults().len(), 1);
+
+    // The transaction: the connection closes with no response at all.
+    let err = api
+        .req(Method::POST, "/orders")
+        .json(&tx("esim_1GB_7D_NL_V2"))
+        .send()
+        .await
+        .expect_err("no response");
+    assert!(!err.is_timeout(), "{err}");
+    assert!(admin.faults().is_empty(), "the fault fired once");
+
+    // ...yet the purchase happened, and reconciliation can find it.
+    assert_eq!(api.balance_cents().await, start - price);
+    let (_, found) = api
+        .get_json(&format!("/orders?createdAt=gte:{t0}&includeIccids=true"))
+        .await;
+    assert_eq!(found["rows"], 1);
+    assert_eq!(found["orders"][0]["order"][0]["item"], "esim_1GB_7D_NL_V2");
+    assert_eq!(found["orders"][0]["order"][0]["quantity"], 1);
+    let reference = found["orders"][0]["orderReference"].as_str().unwrap();
+    let (status, _) = api.get_json(&format!("/orders/{reference}")).await;
+    assert_eq!(status, 200);
+
+    // The next purchase is answered normally.
+    let body = api.buy("esim_1GB_7D_NL_V2").await;
+    assert_eq!(body["status"], "completed");
+    api.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn dropped_connection_sends_not_a_single_byte() {
+    let api = Api::default().await;
+    api.sandbox
+        .admin()
+        .add_fault(FaultSpec::new(FaultKind::DropAfterCommit).times(1))
+        .unwrap();
+    let body = tx("esim_1GB_7D_FR_V2").to_string();
+    let request = format!(
+        "POST /v2.4/orders HTTP/1.1\r\nHost: localhost\r\nX-API-Key: {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        api.sandbox.esimgo_api_key(),
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(api.sandbox.local_addr())
+        .await
+        .unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("closed, not hanging");
+    assert!(read.is_ok() || !answer.is_empty() || read.is_err());
+    assert!(
+        answer.is_empty(),
+        "got {:?}",
+        String::from_utf8_lossy(&answer)
+    );
+    assert_eq!(api.sandbox.admin().order_references().len(), 1);
+    api.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn forced_statuses_latency_and_malformed_json() {
+    let api = Api::default().await;
+    let admin = api.sandbox.admin();
+
+    admin
+        .add_fault(FaultSpec::status(503).on("GET", "/v2.4/catalogue").times(2))
+        .unwrap();
+    for _ in 0..2 {
+        let resp = api.req(Method::GET, "/catalogue").send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 503);
+        assert_eq!(resp.headers()["retry-after"], "1");
+        assert!(resp.headers().contains_key("x-ratelimit-remaining"));
+    }
+    let resp = api.req(Method::GET, "/catalogue").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+
+    admin
+        .add_fault(FaultSpec {
+            retry_after: Some(2),
+            ..FaultSpec::status(429).times(1)
+        })
+        .unwrap();
+    let resp = api.req(Method::GET, "/organisation").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 429);
+    assert_eq!(resp.headers()["retry-after"], "2");
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body, json!({"message": "Rate limit exceeded"}));
+
+    admin
+        .add_fault(
+            FaultSpec::latency(300)
+                .on("GET", "/v2.4/organisation")
+                .times(1),
+        )
+        .unwrap();
+    let t = Instant::now();
+    let resp = api.req(Method::GET, "/organisation").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(t.elapsed() >= Duration::from_millis(300));
+
+    admin
+        .add_fault(FaultSpec::new(FaultKind::MalformedJson).times(1))
+        .unwrap();
+    let resp = api.req(Method::GET, "/organisation").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let text = resp.text().await.unwrap();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&text).is_err(),
+        "{text}"
+    );
+
+    // A plain drop, over the admin HTTP API this time.
+    let resp = api
+        .admin_req(Method::POST, "/faults")
+        .json(&json!({"kind": "drop", "path": "/v2.4/esims", "count": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(api.req(Method::GET, "/esims").send().await.is_err());
+    let resp = api.req(Method::GET, "/esims").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+
+    // Unknown fault fields are refused.
+    let resp = api
+        .admin_req(Method::POST, "/faults")
+        .json(&json!({"kind": "status", "code": 503}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    api.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn admin_http_clock_balance_consume_and_reset() {
+    let api = Api::default().await;
+    let body = api.buy("esim_1GB_7D_NL_V2").await;
+    let iccid = body["order"][0]["esims"][0]["iccid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resp = api
+        .admin_req(Method::POST, "/esimgo/consume")
+        .json(&json!({"iccid": iccid, "mb": 250}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let (_, b) = api
+        .get_json(&format!("/esims/{iccid}/bundles/esim_1GB_7D_NL_V2"))
+        .await;
+    assert_eq!(b["assignments"][0]["remainingQuantity"], 750_000_000u64);
+    let resp = api
+        .admin_req(Method::POST, "/clock/advance")
+        .json(&json!({"days": 8}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let (_, b) = api
+        .get_json(&format!("/esims/{iccid}/bundles/esim_1GB_7D_NL_V2"))
+        .await;
+    assert_eq!(b["assignments"][0]["bundleState"], "expired");
+    let resp = api
+        .admin_req(Method::POST, "/esimgo/balance")
+        .json(&json!({"balance": "12.34"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(api.balance_cents().await, 1234);
+    let resp = api.admin_req(Method::POST, "/reset").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(api.balance_cents().await, 100_000);
+    let (status, _) = api.get_json(&format!("/esims/{iccid}")).await;
+    assert_eq!(status, 403);
+    api.sandbox.shutdown().await;
+}
