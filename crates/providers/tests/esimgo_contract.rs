@@ -1,0 +1,370 @@
+//! Contract tests: the eSIM Go adapter against the eSIM Go simulator (`esimdesk-sandbox`), both
+//! written independently from `esimgo.md`. A real HTTP server on 127.0.0.1.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use esimdesk_core::{Country, DataAllowance, Money, Offering, PackageState};
+use esimdesk_providers::esimgo::{EsimGo, EsimGoConfig};
+use esimdesk_providers::{
+    CancelTarget, CatalogueQuery, DeliverySource, HttpSettings, MatchBasis, OrderLookup,
+    OrderRequest, OrderStatus, Provider, ProviderError, RequestLine, TopUpCheck, TopUpRequest,
+};
+use esimdesk_sandbox::{FaultKind, FaultSpec, RunningSandbox, SandboxConfig};
+use secrecy::SecretString;
+use url::Url;
+
+async fn sandbox() -> RunningSandbox {
+    esimdesk_sandbox::start(SandboxConfig::for_tests())
+        .await
+        .unwrap()
+}
+
+fn adapter_with_key(sandbox: &RunningSandbox, key: &str) -> EsimGo {
+    let mut config = EsimGoConfig::with_base_url(
+        Url::parse(&sandbox.esimgo_base_url()).unwrap(),
+        SecretString::from(key.to_owned()),
+    );
+    config.http = HttpSettings {
+        default_retry_after: Duration::from_millis(20),
+        ..config.http
+    };
+    EsimGo::new(config).unwrap()
+}
+
+fn adapter(sandbox: &RunningSandbox) -> EsimGo {
+    adapter_with_key(sandbox, sandbox.esimgo_api_key())
+}
+
+/// The cheapest limited offering covering `country`.
+async fn cheapest(go: &EsimGo, country: &str) -> Offering {
+    let query = CatalogueQuery::country(Country::parse(country).unwrap());
+    let catalogue = go.catalogue(&query, &|_| {}).await.unwrap();
+    catalogue
+        .offerings
+        .into_iter()
+        .filter(|o| matches!(o.data, DataAllowance::Limited { .. }))
+        .min_by_key(|o| o.cost.minor())
+        .expect("an offering")
+}
+
+fn order_for(offering: &Offering, reference: &str, quote: Money) -> OrderRequest {
+    OrderRequest {
+        client_reference: reference.into(),
+        lines: vec![RequestLine {
+            offering_code: offering.code.clone(),
+            quantity: 1,
+        }],
+        quoted_total: quote,
+        customer: None,
+        payment_reference: None,
+        sale_country: None,
+    }
+}
+
+#[tokio::test]
+async fn reads_the_whole_catalogue_page_by_page() {
+    let sandbox = sandbox().await;
+    let go = adapter(&sandbox);
+    let first = go
+        .catalogue_page(&CatalogueQuery::all(), None)
+        .await
+        .unwrap();
+    let total = first.total_items.expect("rows");
+    let pages = Arc::new(AtomicU32::new(0));
+    let seen = Arc::clone(&pages);
+    let catalogue = go
+        .catalogue(&CatalogueQuery::all(), &move |p| {
+            seen.store(p.pages_done, Ordering::SeqCst);
+        })
+        .await
+        .unwrap();
+    assert!(catalogue.skipped.is_empty(), "{:?}", catalogue.skipped);
+    assert_eq!(catalogue.offerings.len() as u64, total);
+    assert!(catalogue.pages > 1, "the simulator's catalogue spans pages");
+    assert_eq!(pages.load(Ordering::SeqCst), catalogue.pages);
+    assert!(
+        catalogue
+            .offerings
+            .iter()
+            .any(|o| o.data == DataAllowance::Unlimited)
+    );
+    let one = go.offering(&catalogue.offerings[0].code).await.unwrap();
+    assert_eq!(one.code, catalogue.offerings[0].code);
+    assert_eq!(one.cost, catalogue.offerings[0].cost);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn walk_in_sale_end_to_end() {
+    let sandbox = sandbox().await;
+    let go = adapter(&sandbox);
+    let before = go.balance().await.unwrap().available;
+    let offering = cheapest(&go, "NL").await;
+
+    let validated = go
+        .validate_order(&order_for(&offering, "desk-1", offering.cost))
+        .await
+        .unwrap();
+    assert_eq!(validated.total, offering.cost);
+
+    let placed = go
+        .place_order(&order_for(&offering, "desk-1", offering.cost))
+        .await
+        .unwrap();
+    assert_eq!(placed.status, OrderStatus::Completed);
+    assert_eq!(placed.total, Some(offering.cost));
+    assert!(placed.notes.is_empty(), "{:?}", placed.notes);
+    let esim = &placed.esims[0];
+    let code = esim.activation_code.clone().expect("activation code");
+    assert_eq!(code.smdp_address(), "smdp.example");
+
+    let after = go.balance().await.unwrap().available;
+    assert_eq!(after, before.checked_sub(offering.cost).unwrap());
+
+    // The QR code ZIP gives the same eSIM and code.
+    let delivery = go
+        .activation_codes(&placed.provider_reference)
+        .await
+        .unwrap();
+    assert_eq!(
+        delivery.source,
+        DeliverySource::QrBundle,
+        "{:?}",
+        delivery.notes
+    );
+    assert_eq!(delivery.esims.len(), 1);
+    assert_eq!(delivery.esims[0].iccid, esim.iccid);
+    assert_eq!(delivery.esims[0].activation_code.as_ref(), Some(&code));
+    assert_eq!(delivery.qr_images.len(), 1);
+
+    let status = go.order_status(&placed.provider_reference).await.unwrap();
+    assert_eq!(status.status, OrderStatus::Completed);
+
+    // The desk's reference went onto the eSIM, so reconciliation can be certain.
+    let lookup = OrderLookup::for_order(
+        &order_for(&offering, "desk-1", offering.cost),
+        time::OffsetDateTime::now_utc(),
+    );
+    let found = go.find_order(&lookup).await.unwrap();
+    assert_eq!(found[0].basis, MatchBasis::ClientReference);
+    assert_eq!(found[0].order.provider_reference, placed.provider_reference);
+
+    // Usage in bytes.
+    let usage = go.usage(&esim.handle()).await.unwrap();
+    let package = &usage.packages[0];
+    assert_eq!(package.package.offering_code, offering.code);
+    assert!(package.package.state.is_usable());
+    assert_eq!(package.package.allowance, offering.data);
+    sandbox
+        .admin()
+        .consume(esim.iccid.as_str(), 1_000_000)
+        .unwrap();
+    let usage = go.usage(&esim.handle()).await.unwrap();
+    let package = &usage.packages[0];
+    assert_eq!(package.package.state, PackageState::Active);
+    let remaining = package.package.usage.unwrap().remaining.unwrap().bytes();
+    assert_eq!(
+        remaining,
+        offering.data.limited_bytes().unwrap() - 1_000_000
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_higher_provider_price_buys_nothing() {
+    let sandbox = sandbox().await;
+    let go = adapter(&sandbox);
+    let offering = cheapest(&go, "FR").await;
+    let low = Money::from_minor(offering.cost.minor() - 1, offering.cost.currency());
+    let err = go
+        .place_order(&order_for(&offering, "desk-2", low))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ProviderError::PriceChanged {
+            quoted: low,
+            validated: offering.cost
+        }
+    );
+    assert!(sandbox.admin().order_references().is_empty());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_lost_purchase_reply_is_reconciled_not_resent() {
+    let sandbox = sandbox().await;
+    let go = adapter(&sandbox);
+    let offering = cheapest(&go, "NL").await;
+    sandbox
+        .admin()
+        .add_fault(FaultSpec::new(FaultKind::DropAfterCommit).on("POST", "/v2.4/orders"))
+        .unwrap();
+    let request = order_for(&offering, "desk-3", offering.cost);
+    let sent_at = time::OffsetDateTime::now_utc();
+    let err = go.place_order(&request).await.unwrap_err();
+    assert_eq!(err.code(), "outcome_unknown", "{err}");
+    let references = sandbox.admin().order_references();
+    assert_eq!(references.len(), 1, "bought exactly once");
+    sandbox.admin().clear_faults();
+
+    let found = go
+        .find_order(&OrderLookup::for_order(&request, sent_at))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].basis, MatchBasis::ContentsAndTime);
+    assert_eq!(found[0].order.provider_reference, references[0]);
+    let delivery = go.activation_codes(&references[0]).await.unwrap();
+    assert_eq!(delivery.esims.len(), 1);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn reads_ride_out_rate_limits_and_busy_replies() {
+    let sandbox = sandbox().await;
+    let go = adapter(&sandbox);
+    sandbox
+        .admin()
+        .add_fault(
+            FaultSpec {
+                retry_after: Some(1),
+                ..FaultSpec::status(429)
+            }
+            .on("GET", "/v2.4/organisation")
+            .times(1),
+        )
+        .unwrap();
+    sandbox
+        .admin()
+        .add_fault(
+            FaultSpec {
+                retry_after: Some(0),
+                ..FaultSpec::status(503)
+            }
+            .on("GET", "/v2.4/catalogue")
+            .times(2),
+        )
+        .unwrap();
+    assert!(go.balance().await.is_ok());
+    assert!(
+        go.catalogue_page(&CatalogueQuery::all(), None)
+            .await
+            .is_ok()
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_adapter_keeps_under_the_simulators_rate_limit() {
+    let sandbox = esimdesk_sandbox::start(SandboxConfig {
+        rate_limit_per_second: Some(10),
+        ..SandboxConfig::for_tests()
+    })
+    .await
+    .unwrap();
+    let go = adapter(&sandbox);
+    // 25 calls at most 10 a second: none refused, so none retried into a failure.
+    for _ in 0..25 {
+        go.balance().await.unwrap();
+    }
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn top_up_and_revoke() {
+    let sandbox = sandbox().await;
+    let go = adapter(&sandbox);
+    let offering = cheapest(&go, "NL").await;
+    let placed = go
+        .place_order(&order_for(&offering, "desk-4", offering.cost))
+        .await
+        .unwrap();
+    let esim = placed.esims[0].handle();
+    assert_eq!(
+        go.check_top_up(&esim, &offering.code).await.unwrap(),
+        TopUpCheck::Compatible
+    );
+    let top_up = go
+        .place_top_up(&TopUpRequest {
+            client_reference: "desk-5".into(),
+            esim: esim.clone(),
+            offering_code: offering.code.clone(),
+            quoted_total: offering.cost,
+            payment_reference: None,
+        })
+        .await
+        .unwrap();
+    assert!(top_up.notes.is_empty(), "{:?}", top_up.notes);
+    assert!(top_up.lines[0].iccids.contains(&esim.iccid));
+    let usage = go.usage(&esim).await.unwrap();
+    assert_eq!(usage.packages.len(), 2);
+
+    let unused = usage
+        .packages
+        .iter()
+        .find(|p| {
+            p.package.state == PackageState::Queued || p.package.state == PackageState::Processing
+        })
+        .expect("an unused package");
+    let outcome = go
+        .cancel(&CancelTarget::Package {
+            esim: esim.clone(),
+            offering_code: unused.package.offering_code.clone(),
+            assignment_id: unused.assignment_id.clone(),
+            refund_to_balance: false,
+        })
+        .await
+        .unwrap();
+    assert!(outcome.message.is_some());
+    let usage = go.usage(&esim).await.unwrap();
+    assert!(
+        usage
+            .packages
+            .iter()
+            .any(|p| p.package.state == PackageState::Revoked)
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn refusals_are_typed() {
+    let sandbox = sandbox().await;
+    let go = adapter(&sandbox);
+    let offering = cheapest(&go, "NL").await;
+
+    assert_eq!(
+        go.offering("esim_NOPE").await.unwrap_err().code(),
+        "not_found"
+    );
+    assert_eq!(
+        go.order_status("00000000-0000-0000-0000-000000000000")
+            .await
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
+
+    sandbox.admin().set_balance_cents(0);
+    let err = go
+        .place_order(&order_for(&offering, "desk-6", offering.cost))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "insufficient_balance", "{err}");
+    assert!(sandbox.admin().order_references().is_empty());
+
+    let stranger = adapter_with_key(&sandbox, "not-the-key-9999");
+    let err = stranger.balance().await.unwrap_err();
+    assert_eq!(err.code(), "unauthorised", "{err}");
+    let err = stranger
+        .catalogue_page(&CatalogueQuery::all(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unauthorised", "{err}");
+    assert!(!format!("{err:?}").contains("not-the-key-9999"));
+    sandbox.shutdown().await;
+}
