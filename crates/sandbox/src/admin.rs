@@ -1,6 +1,29 @@
 //! Control of a running sandbox that no real provider API has: the sandbox clock, data use,
 //! balance, profile status, faults, rate limit, reset. Available in-process ([`Admin`]) and over
-//! HTTP under `/_admin` with the header `X-Admin-Token`.
+//! HTTP under `/_admin` with the header `X-Admin-Token: <token>` (401 without it). Bodies are
+//! JSON and parsed strictly (unknown fields → 400).
+//!
+//! | method and path | body | answer |
+//! |---|---|---|
+//! | `GET /_admin/state` | — | `{now, rateLimitPerSecond, faults, esimgo:{balance, currency, catalogueSize, orders, esims, assignments, inventoryItems}}` |
+//! | `POST /_admin/reset` | — | the state after reset |
+//! | `GET /_admin/clock` | — | `{now}` |
+//! | `POST /_admin/clock/advance` | `{days?, hours?, minutes?, seconds?}` | `{now}` |
+//! | `GET /_admin/faults` | — | `[{id, kind, ..., remaining, fired}]` |
+//! | `POST /_admin/faults` | a [`FaultSpec`]: `{kind, ms?, status?, retryAfter?, message?, path?, method?, count?}` | `{id}` |
+//! | `DELETE /_admin/faults` / `DELETE /_admin/faults/{id}` | — | 204 |
+//! | `POST /_admin/rate-limit` | `{perSecond: n \| null}` (null or 0 = off) | `{rateLimitPerSecond}` |
+//! | `POST /_admin/latency` | `{ms}` added to every provider request | `{ms}` |
+//! | `POST /_admin/esimgo/balance` | `{balance: 245.37 \| "245.37"}` (USD) | `{balance}` |
+//! | `POST /_admin/esimgo/consume` | `{iccid, bytes}` or `{iccid, mb}` | `{consumedBytes}` |
+//! | `POST /_admin/esimgo/profile-status` | `{iccid, profileStatus}` (`Released`, `Installed`, `Deactivated`, ...) | echo |
+//!
+//! Fault kinds: `latency` (`ms`), `status` (`status`, default 503; `Retry-After: 1` for 429/503
+//! unless `retryAfter`), `malformedJson` (handled, then half the body), `drop` (connection
+//! closed, request not handled), `dropAfterCommit` (handled; if it changed state — a
+//! `POST /orders` transaction, apply, refund, revoke, top-up — the connection is closed without
+//! a response). `path` is a prefix of the request path (e.g. `/v2.4/orders`), `method` is
+//! case-insensitive, `count` is how many times it fires (absent: until removed).
 
 use std::time::Duration;
 
@@ -135,10 +158,16 @@ impl Admin {
     }
 
     /// Back to the state right after start: no orders, eSIMs or inventory, opening balance,
-    /// clock at its start, no faults, configured rate limit and latency.
+    /// clock at its start, the configured faults, rate limit and latency.
     pub fn reset(&self) {
         lock(&self.shared.esimgo).reset();
-        lock(&self.shared.faults).clear();
+        {
+            let mut faults = lock(&self.shared.faults);
+            faults.clear();
+            for spec in &self.shared.config.faults {
+                faults.add(spec.clone());
+            }
+        }
         lock(&self.shared.limiter).set_limit(self.shared.config.rate_limit_per_second);
         *lock(&self.shared.base_latency) = self.shared.config.base_latency;
         self.shared.clock.reset();

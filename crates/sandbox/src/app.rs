@@ -44,10 +44,14 @@ impl Shared {
             auto_usage: config.auto_usage,
             seed: config.seed,
         };
+        let mut faults = FaultSet::default();
+        for spec in &config.faults {
+            faults.add(spec.clone());
+        }
         Self {
             clock: SandboxClock::new(start, config.clock_follows_wall),
             admin_token,
-            faults: Mutex::new(FaultSet::default()),
+            faults: Mutex::new(faults),
             limiter: Mutex::new(RateLimiter::new(config.rate_limit_per_second)),
             base_latency: Mutex::new(config.base_latency),
             esimgo: Mutex::new(EsimGo::new(settings, catalogue)),

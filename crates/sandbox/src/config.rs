@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use crate::faults::FaultSpec;
+
 /// Simulated data use: once an eSIM's bundle is ready, the customer "installs" it after
 /// `start_after` and then uses `bytes_per_day` while the sandbox clock advances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +54,8 @@ pub struct SandboxConfig {
     pub start_time: Option<OffsetDateTime>,
     /// Whether the sandbox clock also moves with the wall clock (it always moves when advanced).
     pub clock_follows_wall: bool,
+    /// Faults active from the start (and again after an admin reset).
+    pub faults: Vec<FaultSpec>,
 }
 
 impl Default for SandboxConfig {
@@ -71,6 +75,7 @@ impl Default for SandboxConfig {
             auto_usage: Some(AutoUsage::default()),
             start_time: None,
             clock_follows_wall: true,
+            faults: Vec::new(),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use esimdesk_sandbox::{AutoUsage, SandboxConfig, money::parse_cents};
+use esimdesk_sandbox::{AutoUsage, FaultSpec, SandboxConfig, money::parse_cents};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,6 +54,10 @@ struct Cli {
     /// Freeze the sandbox clock (it then moves only through the admin API).
     #[arg(long)]
     frozen_clock: bool,
+    /// A fault active for the whole run, as the admin API takes it (repeatable), e.g.
+    /// '{"kind":"status","status":503,"path":"/v2.4/orders","count":2}'.
+    #[arg(long = "fault", value_name = "JSON")]
+    faults: Vec<String>,
     /// Exit when standard input reaches end of file (for test harnesses).
     #[arg(long)]
     exit_on_stdin_eof: bool,
@@ -62,6 +66,11 @@ struct Cli {
 impl Cli {
     fn config(&self) -> Result<SandboxConfig, String> {
         let balance = parse_cents(&self.balance).map_err(|e| format!("--balance: {e}"))?;
+        let faults = self
+            .faults
+            .iter()
+            .map(|f| serde_json::from_str::<FaultSpec>(f).map_err(|e| format!("--fault {f}: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(SandboxConfig {
             port: self.port,
             seed: self.seed,
@@ -78,6 +87,7 @@ impl Cli {
                 ..AutoUsage::default()
             }),
             clock_follows_wall: !self.frozen_clock,
+            faults,
             ..SandboxConfig::default()
         })
     }

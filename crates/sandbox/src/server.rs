@@ -150,6 +150,11 @@ pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
 }
 
 fn check_config(config: &SandboxConfig) -> Result<(), SandboxError> {
+    for fault in &config.faults {
+        fault
+            .check()
+            .map_err(|e| SandboxError::Config(format!("fault {fault:?}: {e}")))?;
+    }
     if config.esimgo_api_key.trim().is_empty() {
         return Err(SandboxError::Config(
             "the eSIM Go API key is empty".to_owned(),

@@ -64,6 +64,8 @@ fn binary_prints_its_endpoints_serves_and_exits_when_stdin_closes() {
             "--catalogue-size",
             "60",
             "--exit-on-stdin-eof",
+            "--fault",
+            r#"{"kind":"status","status":503,"path":"/v2.4/organisation"}"#,
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -85,6 +87,12 @@ fn binary_prints_its_endpoints_serves_and_exits_when_stdin_closes() {
     let answer = http_get(addr, "/v2.4/catalogue?perPage=100", key);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"rows\":60"), "{answer}");
+    let answer = http_get(addr, "/v2.4/organisation", key);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after: 1"),
+        "{answer}"
+    );
 
     drop(child.stdin.take());
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -99,4 +107,15 @@ fn binary_prints_its_endpoints_serves_and_exits_when_stdin_closes() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn a_bad_fault_flag_is_refused() {
+    let out = Command::new(env!("CARGO_BIN_EXE_esim-sandbox"))
+        .args(["--fault", r#"{"kind":"status","code":503}"#])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
 }
