@@ -38,6 +38,10 @@ pub struct HttpSettings {
     pub default_retry_after: Duration,
     /// A `Retry-After` longer than this is not waited for: the call fails with the wait in it.
     pub max_retry_wait: Duration,
+    /// The provider's request-id / correlation header (Truphone `X-Correlation-ID`). When set,
+    /// every logical call sends one id in it (the same on each retry), the caller's own when it
+    /// gives one ([`Call::correlation`]), else a fresh UUID. eSIM Go documents none.
+    pub correlation_header: Option<HeaderName>,
 }
 
 impl Default for HttpSettings {
@@ -49,6 +53,7 @@ impl Default for HttpSettings {
             max_retries: 3,
             default_retry_after: Duration::from_secs(1),
             max_retry_wait: Duration::from_secs(30),
+            correlation_header: None,
         }
     }
 }
@@ -126,6 +131,11 @@ pub(crate) struct Call {
     pub max_body: usize,
     /// Overrides the whole-call timeout (e.g. a ZIP download).
     pub timeout: Option<Duration>,
+    /// Per-call credentials (a short-lived OAuth token): sent as sensitive headers and scrubbed
+    /// from error texts like the adapter's fixed credentials.
+    pub secret_headers: Vec<(HeaderName, SecretString)>,
+    /// Correlation id for this call (see [`HttpSettings::correlation_header`]).
+    pub correlation: Option<String>,
 }
 
 /// Largest JSON reply accepted by default.
@@ -147,6 +157,8 @@ impl Call {
             kind,
             max_body: MAX_JSON_BODY,
             timeout: None,
+            secret_headers: Vec::new(),
+            correlation: None,
         }
     }
 
@@ -162,6 +174,20 @@ impl Call {
     pub(crate) fn accept(mut self, value: &'static str) -> Self {
         self.headers
             .insert(reqwest::header::ACCEPT, HeaderValue::from_static(value));
+        self
+    }
+
+    /// Sends `value` as a sensitive header on this call only.
+    #[allow(dead_code)] // for token-based adapters
+    pub(crate) fn secret_header(mut self, name: HeaderName, value: SecretString) -> Self {
+        self.secret_headers.push((name, value));
+        self
+    }
+
+    /// The correlation id to send (e.g. the desk's client reference on a purchase).
+    #[allow(dead_code)] // for adapters whose API has a correlation header
+    pub(crate) fn correlation(mut self, id: impl Into<String>) -> Self {
+        self.correlation = Some(id.into());
         self
     }
 
@@ -302,15 +328,26 @@ impl Http {
         &self.redactor
     }
 
+    /// The adapter's redactor plus the call's own secrets (a per-call token).
+    pub(crate) fn redactor_for(&self, call: &Call) -> Redactor {
+        let mut r = self.redactor.clone();
+        r.secrets
+            .extend(call.secret_headers.iter().map(|(_, s)| s.clone()));
+        r
+    }
+
     /// Sends the call; a 2xx reply is `Ok`, anything else is a [`Failure`]. Reads are retried
     /// (at most `max_retries` times) on 429/502/503/504, timeouts and lost connections, waiting
     /// for `Retry-After` when sent; purchases are sent exactly once.
     pub(crate) async fn send(&self, call: &Call) -> Result<Reply, Failure> {
         let url = self.url(call)?;
-        let request_id = uuid::Uuid::new_v4();
+        let request_id = call
+            .correlation
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let label = call.label();
         match call.kind {
-            CallKind::Once => self.attempt(call, &url, &label, request_id, 1).await,
+            CallKind::Once => self.attempt(call, &url, &label, &request_id, 1).await,
             CallKind::Idempotent => {
                 let mut attempt_no = 0_u32;
                 let backoff = ExponentialBuilder::default()
@@ -321,7 +358,7 @@ impl Http {
                 let max_wait = self.settings.max_retry_wait;
                 (|| {
                     attempt_no += 1;
-                    self.attempt(call, &url, &label, request_id, attempt_no)
+                    self.attempt(call, &url, &label, &request_id, attempt_no)
                 })
                 .retry(backoff)
                 .when(|f: &Failure| retry_wait(f, max_wait).is_some())
@@ -352,7 +389,7 @@ impl Http {
         call: &Call,
         url: &Url,
         label: &str,
-        request_id: uuid::Uuid,
+        request_id: &str,
         attempt_no: u32,
     ) -> Result<Reply, Failure> {
         let span = tracing::info_span!(
@@ -370,7 +407,7 @@ impl Http {
                 limiter.until_ready().await;
             }
             let started = Instant::now();
-            let result = self.attempt_once(call, url).await;
+            let result = self.attempt_once(call, url, request_id).await;
             let span = tracing::Span::current();
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
             match &result {
@@ -392,12 +429,22 @@ impl Http {
         .await
     }
 
-    async fn attempt_once(&self, call: &Call, url: &Url) -> Result<Reply, Failure> {
+    async fn attempt_once(
+        &self,
+        call: &Call,
+        url: &Url,
+        request_id: &str,
+    ) -> Result<Reply, Failure> {
         let mut builder = self
             .client
             .request(call.method.clone(), url.clone())
             .headers(call.headers.clone());
-        for (name, secret) in &self.credentials {
+        if let Some(name) = &self.settings.correlation_header
+            && let Ok(value) = HeaderValue::from_str(request_id)
+        {
+            builder = builder.header(name.clone(), value);
+        }
+        for (name, secret) in self.credentials.iter().chain(call.secret_headers.iter()) {
             // Checked in `new`; a value that still fails is skipped rather than panicking.
             if let Ok(mut value) = HeaderValue::from_str(secret.expose_secret()) {
                 value.set_sensitive(true);
@@ -412,7 +459,7 @@ impl Http {
         }
         let mut response = match builder.send().await {
             Ok(r) => r,
-            Err(e) => return Err(Failure::Error(self.transport_error(&e, call.kind, false))),
+            Err(e) => return Err(Failure::Error(self.transport_error(&e, call, false))),
         };
         let status = response.status();
         let headers = response.headers().clone();
@@ -433,7 +480,18 @@ impl Http {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return Err(Failure::Error(self.transport_error(&e, call.kind, true))),
+                Err(e) => {
+                    // The status arrived, the body did not. A refusal (4xx other than 408) is
+                    // still a refusal: nothing happened. Anything else is a lost reply.
+                    if status.is_client_error() && status != StatusCode::REQUEST_TIMEOUT {
+                        return Err(Failure::Status(Reply {
+                            status,
+                            headers,
+                            body: Bytes::new(),
+                        }));
+                    }
+                    return Err(Failure::Error(self.transport_error(&e, call, true)));
+                }
             }
         }
         let reply = Reply {
@@ -450,7 +508,8 @@ impl Http {
 
     fn too_large(&self, call: &Call, status: StatusCode) -> Failure {
         let detail = format!("reply larger than {} bytes", call.max_body);
-        if call.kind == CallKind::Once && status.is_success() {
+        let refused = status.is_client_error() && status != StatusCode::REQUEST_TIMEOUT;
+        if call.kind == CallKind::Once && !refused {
             Failure::Error(ProviderError::OutcomeUnknown { detail })
         } else {
             Failure::Error(ProviderError::malformed(call.label(), detail))
@@ -460,12 +519,12 @@ impl Http {
     fn transport_error(
         &self,
         e: &reqwest::Error,
-        kind: CallKind,
+        call: &Call,
         reading_body: bool,
     ) -> ProviderError {
         // reqwest's text holds the URL; ours does not need it (and never holds a credential).
-        let text = self.redactor.scrub(&clip(&error_chain(e)));
-        match kind {
+        let text = self.redactor_for(call).scrub(&clip(&error_chain(e)));
+        match call.kind {
             // A connection that never opened carried nothing: safe to say nothing was bought.
             CallKind::Once if e.is_connect() && !reading_body => {
                 ProviderError::Network { detail: text }
@@ -783,6 +842,58 @@ mod tests {
             "http://127.0.0.1:1/v2.4/catalogue/bundle/a%20b%2Fc?countries=GB%2CUS"
         );
         assert_eq!(call.label(), "GET /catalogue/bundle/a b/c");
+    }
+
+    #[tokio::test]
+    async fn correlation_ids_and_per_call_secrets() {
+        use crate::test_server::{Respond, TestServer};
+        let server = TestServer::start("", |r| {
+            // A provider that echoes the token in its error.
+            let token = r.header("authorization").unwrap_or("").to_owned();
+            Respond::json(401, &format!(r#"{{"message": "bad token {token}"}}"#))
+        })
+        .await;
+        let settings = HttpSettings {
+            correlation_header: Some(HeaderName::from_static("x-correlation-id")),
+            default_retry_after: Duration::from_millis(1),
+            ..HttpSettings::default()
+        };
+        let http = Http::new("test", &server.url, settings, vec![]).unwrap();
+        let call = Call::get(&["v2", "orders"])
+            .correlation("desk-42")
+            .secret_header(
+                reqwest::header::AUTHORIZATION,
+                SecretString::from("Bearer eyJ-secret-token"),
+            );
+        let Err(Failure::Status(reply)) = http.send(&call).await else {
+            panic!("expected a 401")
+        };
+        let text = error_text(&reply.body, &http.redactor_for(&call)).unwrap();
+        assert_eq!(text, "bad token [REDACTED]");
+        let r = &server.requests()[0];
+        assert_eq!(r.header("x-correlation-id"), Some("desk-42"));
+        assert_eq!(r.header("authorization"), Some("Bearer eyJ-secret-token"));
+        // Without an id of its own, a call gets a fresh UUID, the same on every retry.
+        let server = TestServer::start("", |_| {
+            Respond::json(503, "").with_header("Retry-After", "0")
+        })
+        .await;
+        let settings = HttpSettings {
+            correlation_header: Some(HeaderName::from_static("x-correlation-id")),
+            max_retries: 2,
+            default_retry_after: Duration::from_millis(1),
+            ..HttpSettings::default()
+        };
+        let http = Http::new("test", &server.url, settings, vec![]).unwrap();
+        assert!(http.send(&Call::get(&["x"])).await.is_err());
+        let ids: Vec<String> = server
+            .requests()
+            .iter()
+            .map(|r| r.header("x-correlation-id").unwrap().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 3);
+        assert!(ids.iter().all(|id| *id == ids[0]));
+        assert!(uuid::Uuid::parse_str(&ids[0]).is_ok());
     }
 
     #[test]

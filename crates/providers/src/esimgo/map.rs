@@ -235,6 +235,19 @@ pub(super) fn placed_order(
     let mut lines = Vec::new();
     let mut esims = Vec::new();
     for line in order.order.unwrap_or_default() {
+        // Lines of orders made by inventory applies (`bundleAssignment`, item = apply reference,
+        // quantity 0) are not bundle purchases: not lines the desk can match.
+        if line
+            .kind
+            .as_deref()
+            .is_some_and(|k| !k.eq_ignore_ascii_case("bundle"))
+        {
+            notes.push(format!(
+                "a '{}' line is not a bundle purchase",
+                crate::error::clip(line.kind.as_deref().unwrap_or(""))
+            ));
+            continue;
+        }
         let item = line.item.clone().unwrap_or_default();
         let mut iccids = Vec::new();
         for raw in line.iccids.iter().flatten() {
@@ -524,6 +537,18 @@ mod tests {
         }
         assert_eq!(package_state("gone"), None);
         assert_eq!(profile_status("Installed"), ProfileStatus::Installed);
+    }
+
+    #[test]
+    fn apply_lines_are_not_purchases() {
+        let order: wire::Order = serde_json::from_str(
+            r#"{"order": [{"type": "bundleAssignment", "item": "9183265c-1234-1234-1234-388a21393138-0",
+                "quantity": 0, "pricePerUnit": 0}], "orderReference": "9183265c", "status": "completed"}"#,
+        )
+        .unwrap();
+        let placed = placed_order(order, OrderKind::NewEsim, None).unwrap();
+        assert!(placed.lines.is_empty());
+        assert_eq!(placed.notes.len(), 1);
     }
 
     #[test]

@@ -491,22 +491,14 @@ impl Provider for EsimGo {
         Ok(placed)
     }
 
-    /// `GET /orders/{orderReference}`.
+    /// `GET /orders/{orderReference}`. eSIM Go orders do not say whether they were a top-up
+    /// (both are `bundle` lines; `iccids` are present either way), so `kind` is `NewEsim`
+    /// here: the desk's journal knows better.
     async fn order_status(&self, provider_reference: &str) -> Result<PlacedOrder, ProviderError> {
         let order: wire::Order = self
             .get_json(Call::get(&["orders", provider_reference]), "order")
             .await?;
-        let kind = if order
-            .order
-            .iter()
-            .flatten()
-            .any(|l| l.kind.as_deref() == Some("bundleAssignment"))
-        {
-            OrderKind::TopUp
-        } else {
-            OrderKind::NewEsim
-        };
-        map::placed_order(order, kind, None)
+        map::placed_order(order, OrderKind::NewEsim, None)
     }
 
     async fn find_order(&self, lookup: &OrderLookup) -> Result<Vec<OrderMatch>, ProviderError> {
