@@ -10,6 +10,10 @@ pub struct Major(pub i64);
 
 impl Serialize for Major {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 100 == 0 {
+            // Whole amounts as integers (`1000`, not `1000.0`), as the reference's examples.
+            return s.serialize_i64(self.0 / 100);
+        }
         #[allow(clippy::cast_precision_loss)]
         let v = self.0 as f64 / 100.0;
         s.serialize_f64(v)
@@ -71,8 +75,15 @@ mod tests {
 
     #[test]
     fn serialises_in_major_units() {
-        let s = serde_json::to_string(&[Major(165), Major(390), Major(100_000), Major(24_537)])
-            .unwrap_or_default();
-        assert_eq!(s, "[1.65,3.9,1000.0,245.37]");
+        let s = serde_json::to_string(&[
+            Major(165),
+            Major(390),
+            Major(100_000),
+            Major(24_537),
+            Major(0),
+            Major(-25),
+        ])
+        .unwrap_or_default();
+        assert_eq!(s, "[1.65,3.9,1000,245.37,0,-0.25]");
     }
 }
