@@ -6,3 +6,21 @@ pub mod error;
 pub mod identifiers;
 
 pub use error::{AppError, ErrorPayload};
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// What the window's title bar and "About" show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AppInfo {
+    pub name: String,
+    pub version: String,
+}
+
+pub fn about() -> AppInfo {
+    AppInfo {
+        name: "eSIM Desk".to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    }
+}

@@ -26,7 +26,11 @@ impl Country {
     /// and people write it.
     pub fn parse(code: &str) -> Result<Self, CountryError> {
         let upper = code.trim().to_ascii_uppercase();
-        let upper = if upper == "UK" { "GB".to_owned() } else { upper };
+        let upper = if upper == "UK" {
+            "GB".to_owned()
+        } else {
+            upper
+        };
         match (Alpha2::try_from(upper.as_str()), upper.as_bytes()) {
             (Ok(_), &[a, b]) => Ok(Country([a, b])),
             _ => Err(CountryError::UnknownCode(code.trim().to_owned())),
@@ -175,7 +179,11 @@ mod tests {
             ("JM", Region::Caribbean),
             ("KE", Region::Africa),
         ] {
-            assert_eq!(Country::parse(code).unwrap().home_region(), region, "{code}");
+            assert_eq!(
+                Country::parse(code).unwrap().home_region(),
+                region,
+                "{code}"
+            );
         }
         assert!(Country::all().len() >= 249);
     }

@@ -27,9 +27,9 @@ pub use money::{Currency, Money, MoneyError, Rounding};
 pub use region::Region;
 pub mod transition;
 
+pub use data::DataAllowance;
 pub use esim::{Esim, ProfileStatus};
 pub use offering::{ActivationType, Offering, ProviderKind};
 pub use order::{Customer, Order, OrderKind, OrderLine, OrderState};
 pub use package::{Package, PackageState, UsageSnapshot};
 pub use transition::IllegalTransition;
-pub use data::DataAllowance;

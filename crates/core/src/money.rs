@@ -195,10 +195,8 @@ impl Money {
             .ok_or(MoneyError::Overflow)?
             / Decimal::from(10_000_i64);
         let minor = match rounding {
-            Rounding::NearestMinor => exact.round_dp_with_strategy(
-                0,
-                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-            ),
+            Rounding::NearestMinor => exact
+                .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
             Rounding::UpToEnding { ending } => {
                 let unit = Decimal::from(10_i64.pow(self.currency.exponent()));
                 let ending = Decimal::from(ending) % unit;
@@ -241,8 +239,18 @@ mod tests {
 
     #[test]
     fn parses_major_decimal_text_exactly() {
-        for (text, minor) in [("2.28", 228), ("1.65", 165), ("3.9", 390), ("0", 0), ("10", 1000)] {
-            assert_eq!(Money::from_major_str(text, usd()).unwrap().minor(), minor, "{text}");
+        for (text, minor) in [
+            ("2.28", 228),
+            ("1.65", 165),
+            ("3.9", 390),
+            ("0", 0),
+            ("10", 1000),
+        ] {
+            assert_eq!(
+                Money::from_major_str(text, usd()).unwrap().minor(),
+                minor,
+                "{text}"
+            );
         }
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(Money::from_major_str("1500", jpy).unwrap().minor(), 1500);
@@ -266,14 +274,22 @@ mod tests {
             Err(MoneyError::CurrencyMismatch(..))
         ));
         assert!(a.compare(b).is_err());
-        assert_eq!(a.compare(Money::from_minor(5, usd())).unwrap(), Ordering::Greater);
+        assert_eq!(
+            a.compare(Money::from_minor(5, usd())).unwrap(),
+            Ordering::Greater
+        );
     }
 
     #[test]
     fn markup_rounds_as_asked() {
         let cost = Money::from_minor(1000, usd());
         // +25 % → 12.50
-        assert_eq!(cost.with_markup(2500, Rounding::NearestMinor).unwrap().minor(), 1250);
+        assert_eq!(
+            cost.with_markup(2500, Rounding::NearestMinor)
+                .unwrap()
+                .minor(),
+            1250
+        );
         // +25 % then up to .99 → 12.99
         let r = cost
             .with_markup(2500, Rounding::UpToEnding { ending: 99 })
@@ -281,12 +297,27 @@ mod tests {
         assert_eq!(r.minor(), 1299);
         // exact 12.99 stays; 13.00 goes to 13.99 (never below the exact price)
         let c = Money::from_minor(1299, usd());
-        assert_eq!(c.with_markup(0, Rounding::UpToEnding { ending: 99 }).unwrap().minor(), 1299);
+        assert_eq!(
+            c.with_markup(0, Rounding::UpToEnding { ending: 99 })
+                .unwrap()
+                .minor(),
+            1299
+        );
         let c = Money::from_minor(1300, usd());
-        assert_eq!(c.with_markup(0, Rounding::UpToEnding { ending: 99 }).unwrap().minor(), 1399);
+        assert_eq!(
+            c.with_markup(0, Rounding::UpToEnding { ending: 99 })
+                .unwrap()
+                .minor(),
+            1399
+        );
         // half up: 1.005 → 1.01
         let c = Money::from_minor(201, usd());
-        assert_eq!(c.with_markup(-5000, Rounding::NearestMinor).unwrap().minor(), 101);
+        assert_eq!(
+            c.with_markup(-5000, Rounding::NearestMinor)
+                .unwrap()
+                .minor(),
+            101
+        );
     }
 
     #[test]

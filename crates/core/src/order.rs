@@ -188,7 +188,14 @@ mod tests {
     #[test]
     fn final_states_stay_final() {
         for from in [Failed, Cancelled] {
-            for to in [Journaled, Validated, Submitted, Provisioning, Completed, Unknown] {
+            for to in [
+                Journaled,
+                Validated,
+                Submitted,
+                Provisioning,
+                Completed,
+                Unknown,
+            ] {
                 assert!(from.transition(to).is_err(), "{from:?} → {to:?}");
             }
         }

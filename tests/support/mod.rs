@@ -1,0 +1,177 @@
+//! Drives the real eSIM Desk window: starts tauri-driver (which starts WebKitWebDriver and the
+//! app), opens a WebDriver session, and saves screenshots as artifacts under `target/`.
+//!
+//! Run through `cargo xtask test`, which builds the app, starts Xvfb and sets:
+//! `ESIMDESK_APP` (the built binary), `ESIMDESK_TAURI_DRIVER`, `ESIMDESK_ARTIFACTS`, `DISPLAY`.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+/// How long a step may take to show its result before the test fails. Generous: this is a
+/// bound on waiting for the UI, not a performance assertion.
+const UI_WAIT: Duration = Duration::from_secs(20);
+
+pub struct Desk {
+    pub client: Client,
+    driver: Child,
+    artifacts: PathBuf,
+}
+
+fn env_path(name: &str) -> Result<PathBuf> {
+    std::env::var_os(name).map(PathBuf::from).ok_or_else(|| {
+        anyhow!("{name} is not set: run the end-to-end tests with `cargo xtask test`")
+    })
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl Desk {
+    pub async fn launch() -> Result<Desk> {
+        let app = env_path("ESIMDESK_APP")?;
+        let tauri_driver = env_path("ESIMDESK_TAURI_DRIVER")?;
+        let artifacts = env_path("ESIMDESK_ARTIFACTS")?;
+        if std::env::var_os("DISPLAY").is_none() {
+            bail!("DISPLAY is not set: run the end-to-end tests with `cargo xtask test`");
+        }
+        if !app.exists() {
+            bail!("the app is not built at {}", app.display());
+        }
+        std::fs::create_dir_all(&artifacts)?;
+
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let driver = Command::new(&tauri_driver)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {}", tauri_driver.display()))?;
+        let mut desk_driver = DriverGuard(Some(driver));
+        wait_for_port(port).await?;
+
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("opening a WebDriver session on the app")?;
+        let driver = desk_driver.0.take().ok_or_else(|| anyhow!("driver lost"))?;
+        Ok(Desk {
+            client,
+            driver,
+            artifacts,
+        })
+    }
+
+    pub async fn by_testid(&self, id: &str) -> Result<Element> {
+        self.client
+            .wait()
+            .at_most(UI_WAIT)
+            .for_element(Locator::Css(&format!("[data-testid=\"{id}\"]")))
+            .await
+            .with_context(|| format!("no element with data-testid={id}"))
+    }
+
+    /// Waits until the element's text satisfies `check`, and returns that text.
+    pub async fn text_when(&self, id: &str, check: impl Fn(&str) -> bool) -> Result<String> {
+        let deadline = tokio::time::Instant::now() + UI_WAIT;
+        let mut last = String::new();
+        while tokio::time::Instant::now() < deadline {
+            if let Ok(element) = self
+                .client
+                .find(Locator::Css(&format!("[data-testid=\"{id}\"]")))
+                .await
+            {
+                last = element.text().await.unwrap_or_default();
+                if check(&last) {
+                    return Ok(last);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("data-testid={id} never showed the expected text; last seen: {last:?}")
+    }
+
+    pub async fn is_present(&self, id: &str) -> Result<bool> {
+        Ok(!self
+            .client
+            .find_all(Locator::Css(&format!("[data-testid=\"{id}\"]")))
+            .await?
+            .is_empty())
+    }
+
+    /// Saves a screenshot of the window as `<artifacts>/<name>.png` and returns its bytes.
+    pub async fn screenshot(&self, name: &str) -> Result<Vec<u8>> {
+        let png = self.client.screenshot().await?;
+        let path = self.artifacts.join(format!("{name}.png"));
+        std::fs::write(&path, &png).with_context(|| format!("writing {}", path.display()))?;
+        println!("screenshot: {}", path.display());
+        Ok(png)
+    }
+
+    pub async fn close(mut self) -> Result<()> {
+        let closed = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        closed.map_err(Into::into)
+    }
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Kills tauri-driver if the session could not be opened.
+struct DriverGuard(Option<Child>);
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+async fn wait_for_port(port: u16) -> Result<()> {
+    for _ in 0..200 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("tauri-driver did not listen on port {port}")
+}
+
+/// Every QR code found in a PNG screenshot, decoded.
+pub fn decode_qr_codes(png: &[u8]) -> Result<Vec<String>> {
+    let image = image::load_from_memory(png)?.to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    Ok(prepared
+        .detect_grids()
+        .into_iter()
+        .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
+        .collect())
+}
