@@ -2,11 +2,6 @@
 //! compatibility check or a push install. Its two check digits (ISO/IEC 7064 MOD 97-10) catch a
 //! misheard digit before it reaches a provider.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use crate::activation_code::describe_char;
 
 /// Number of digits in an EID.
@@ -89,37 +84,7 @@ fn mod97(digits: &str) -> u32 {
         .fold(0, |r, b| (r * 10 + u32::from(b - b'0')) % 97)
 }
 
-impl fmt::Display for Eid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for Eid {
-    type Err = EidError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl AsRef<str> for Eid {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Serialize for Eid {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Eid {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+crate::digit_string::digit_string_traits!(Eid, EidError);
 
 #[cfg(test)]
 mod tests {

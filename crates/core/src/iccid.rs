@@ -2,11 +2,6 @@
 //! eSIM again. Typing errors are caught by the Luhn check digit, so they are refused rather than
 //! matched against the wrong eSIM.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use crate::activation_code::describe_char;
 
 /// Shortest and longest ICCID, check digit included.
@@ -138,38 +133,7 @@ fn check_shape(digits: &str) -> Result<(), IccidError> {
     Ok(())
 }
 
-impl fmt::Display for Iccid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for Iccid {
-    type Err = IccidError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl AsRef<str> for Iccid {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Serialize for Iccid {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-/// Validates, so a corrupt row or provider reply cannot produce an `Iccid`.
-impl<'de> Deserialize<'de> for Iccid {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+crate::digit_string::digit_string_traits!(Iccid, IccidError);
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@
 pub mod activation_code;
 pub mod country;
 pub mod data;
+mod digit_string;
 pub mod eid;
 pub mod esim;
 pub mod iccid;
