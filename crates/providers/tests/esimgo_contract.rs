@@ -3,15 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use esimdesk_core::{Country, DataAllowance, Money, Offering, PackageState};
-use esimdesk_providers::esimgo::{EsimGo, EsimGoConfig};
+use esimdesk_providers::esimgo::{CATALOGUE_PAGE_SIZE, EsimGo, EsimGoConfig};
 use esimdesk_providers::{
     CancelTarget, CatalogueQuery, DeliverySource, HttpSettings, MatchBasis, OrderLookup,
-    OrderRequest, OrderStatus, Provider, ProviderError, RequestLine, TopUpCheck, TopUpRequest,
+    OrderRequest, OrderStatus, PageToken, Provider, ProviderError, RequestLine, TopUpCheck,
+    TopUpRequest,
 };
 use esimdesk_sandbox::{FaultKind, FaultSpec, RunningSandbox, SandboxConfig};
 use secrecy::SecretString;
@@ -24,6 +26,16 @@ async fn sandbox() -> RunningSandbox {
 }
 
 fn adapter_with_key(sandbox: &RunningSandbox, key: &str) -> EsimGo {
+    adapter_tuned(sandbox, key, |_| {})
+}
+
+/// The adapter with its documented settings (10 requests/second, 3 retries), short retry waits,
+/// and `tune` applied on top.
+fn adapter_tuned(
+    sandbox: &RunningSandbox,
+    key: &str,
+    tune: impl FnOnce(&mut HttpSettings),
+) -> EsimGo {
     let mut config = EsimGoConfig::with_base_url(
         Url::parse(&sandbox.esimgo_base_url()).unwrap(),
         SecretString::from(key.to_owned()),
@@ -32,6 +44,7 @@ fn adapter_with_key(sandbox: &RunningSandbox, key: &str) -> EsimGo {
         default_retry_after: Duration::from_millis(20),
         ..config.http
     };
+    tune(&mut config.http);
     EsimGo::new(config).unwrap()
 }
 
@@ -65,15 +78,47 @@ fn order_for(offering: &Offering, reference: &str, quote: Money) -> OrderRequest
     }
 }
 
+/// Bundles in the large simulated catalogue.
+const BIG_CATALOGUE: usize = 10_000;
+
 #[tokio::test]
-async fn reads_the_whole_catalogue_page_by_page() {
-    let sandbox = sandbox().await;
-    let go = adapter(&sandbox);
+async fn pages_through_a_10000_bundle_catalogue() {
+    let sandbox = esimdesk_sandbox::start(SandboxConfig {
+        catalogue_size: BIG_CATALOGUE,
+        ..SandboxConfig::for_tests()
+    })
+    .await
+    .unwrap();
+    // The test simulator enforces no rate limit; without the adapter's own 10/s spacing the
+    // 100 pages take a moment instead of 10 s (the spacing is covered by
+    // `the_adapter_keeps_under_the_simulators_rate_limit`).
+    let go = adapter_tuned(&sandbox, sandbox.esimgo_api_key(), |http| {
+        http.rate_limit = None;
+    });
+    let expected_pages = u32::try_from(BIG_CATALOGUE)
+        .unwrap()
+        .div_ceil(CATALOGUE_PAGE_SIZE);
+    assert!(expected_pages > 1);
+
     let first = go
         .catalogue_page(&CatalogueQuery::all(), None)
         .await
         .unwrap();
-    let total = first.total_items.expect("rows");
+    assert_eq!(first.total_items, Some(BIG_CATALOGUE as u64));
+    assert_eq!(first.page, 1);
+    assert_eq!(first.page_count, Some(expected_pages));
+    assert_eq!(first.offerings.len(), CATALOGUE_PAGE_SIZE as usize);
+    assert_eq!(first.next, Some(PageToken("2".into())));
+    let last = go
+        .catalogue_page(
+            &CatalogueQuery::all(),
+            Some(&PageToken(expected_pages.to_string())),
+        )
+        .await
+        .unwrap();
+    assert_eq!(last.page, expected_pages);
+    assert!(last.next.is_none(), "the last page offers no next page");
+
     let pages = Arc::new(AtomicU32::new(0));
     let seen = Arc::clone(&pages);
     let catalogue = go
@@ -83,9 +128,28 @@ async fn reads_the_whole_catalogue_page_by_page() {
         .await
         .unwrap();
     assert!(catalogue.skipped.is_empty(), "{:?}", catalogue.skipped);
-    assert_eq!(catalogue.offerings.len() as u64, total);
-    assert!(catalogue.pages > 1, "the simulator's catalogue spans pages");
+    assert_eq!(catalogue.pages, expected_pages);
+    assert!(catalogue.pages > 1, "the catalogue spans pages");
     assert_eq!(pages.load(Ordering::SeqCst), catalogue.pages);
+    // Every bundle exactly once: as many distinct codes as rows, and as rows as the API counts.
+    let codes: HashSet<&str> = catalogue
+        .offerings
+        .iter()
+        .map(|o| o.code.as_str())
+        .collect();
+    assert_eq!(catalogue.offerings.len(), BIG_CATALOGUE);
+    assert_eq!(
+        codes.len(),
+        catalogue.offerings.len(),
+        "a bundle came twice"
+    );
+    assert!(
+        first
+            .offerings
+            .iter()
+            .chain(last.offerings.iter())
+            .all(|o| codes.contains(o.code.as_str()))
+    );
     assert!(
         catalogue
             .offerings
@@ -285,6 +349,13 @@ async fn top_up_and_revoke() {
         .await
         .unwrap();
     let esim = placed.esims[0].handle();
+    let nl = Country::parse("NL").unwrap();
+    let top_ups = go
+        .top_up_offerings(&esim, &CatalogueQuery::country(nl))
+        .await
+        .unwrap();
+    assert!(top_ups.iter().all(|o| o.covers(nl)));
+    assert!(top_ups.iter().any(|o| o.code == offering.code));
     assert_eq!(
         go.check_top_up(&esim, &offering.code).await.unwrap(),
         TopUpCheck::Compatible
