@@ -1,0 +1,616 @@
+//! The catalogue cache: every provider account's offerings, when they were fetched, and the
+//! search index derived from them.
+//!
+//! A sync replaces one account's catalogue in **one transaction**: the old rows are deleted and
+//! the new ones written, and nothing is visible to anyone until the commit. An error, a panic or a
+//! killed process before the commit leaves the previous catalogue exactly as it was.
+
+use std::collections::HashSet;
+
+use esimdesk_core::{Country, Money, Offering, ProviderKind, Region};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use crate::audit;
+use crate::error::{Result, StoreError};
+use crate::markup::MarkupBook;
+use crate::names::searchable_regions;
+use crate::settings;
+use crate::store::Store;
+use crate::util::{
+    activation_name, countries, currency, from_ts_opt, home_region, i64_to_u64, join_countries,
+    provider, region, ts, u64_to_i64,
+};
+
+/// How fresh one account's cached catalogue is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CatalogueFreshness {
+    pub account_id: String,
+    pub provider: ProviderKind,
+    pub label: String,
+    /// `None`: never synced.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
+    pub fetched_at: Option<OffsetDateTime>,
+    pub offerings: usize,
+}
+
+/// Progress is reported after every this many offerings, and once at the end.
+pub const PROGRESS_EVERY: usize = 1_000;
+
+/// A key of the search index: a country's alpha-2 code, or a region's code (`EUROPE`; never two
+/// letters, so the two cannot collide).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dest {
+    Country(Country),
+    Region(&'static str),
+}
+
+impl Dest {
+    pub(crate) fn key(&self) -> &str {
+        match self {
+            Dest::Country(c) => c.as_str(),
+            Dest::Region(k) => k,
+        }
+    }
+}
+
+fn region_dest(r: Region) -> &'static str {
+    r.code()
+}
+
+fn common_home_region(countries: &[Country]) -> Option<Region> {
+    let first = home_region(*countries.first()?);
+    countries
+        .iter()
+        .all(|c| home_region(*c) == first)
+        .then_some(first)
+        .filter(|r| *r != Region::Other)
+}
+
+/// The region markup rules see: the provider's, or the countries' common home region.
+pub(crate) fn markup_region(countries: &[Country], region: Option<Region>) -> Option<Region> {
+    region
+        .filter(|r| *r != Region::Other)
+        .or_else(|| common_home_region(countries))
+}
+
+/// The region a search by region finds an offering under: the provider's region, or for a
+/// multi-country offering without one, its countries' common home region (a single-country
+/// offering is found by its country, not by "Europe").
+fn search_region(countries: &[Country], region: Option<Region>) -> Option<Region> {
+    region.filter(|r| *r != Region::Other).or_else(|| {
+        if countries.len() > 1 {
+            common_home_region(countries)
+        } else {
+            None
+        }
+    })
+}
+
+/// Every search-index key of an offering: each country, its region and the regions containing
+/// that one (Americas for North America; not Global, which is its own destination).
+pub(crate) fn dest_keys(countries: &[Country], region: Option<Region>, out: &mut Vec<Dest>) {
+    out.clear();
+    let mut seen: HashSet<Country> = HashSet::with_capacity(countries.len());
+    for c in countries {
+        if seen.insert(*c) {
+            out.push(Dest::Country(*c));
+        }
+    }
+    if let Some(r) = search_region(countries, region) {
+        out.push(Dest::Region(region_dest(r)));
+        for outer in searchable_regions() {
+            if outer != r && outer != Region::Global && outer.contains_region(r) {
+                out.push(Dest::Region(region_dest(outer)));
+            }
+        }
+    }
+}
+
+/// One row of `offering_destinations`.
+pub(crate) struct DestRow {
+    pub dest: Dest,
+    pub retail_minor: i64,
+    pub offering_id: i64,
+    pub account: usize,
+    pub provider: ProviderKind,
+    pub data_bytes: Option<i64>,
+    pub validity_days: i64,
+    pub price_per_gb_minor: Option<i64>,
+}
+
+/// Writes index rows in key order, so the clustered index grows by appending.
+pub(crate) fn insert_dest_rows(
+    tx: &Transaction,
+    accounts: &[String],
+    rows: &mut [DestRow],
+) -> Result<()> {
+    rows.sort_unstable_by(|a, b| {
+        a.dest
+            .key()
+            .cmp(b.dest.key())
+            .then(a.retail_minor.cmp(&b.retail_minor))
+            .then(a.offering_id.cmp(&b.offering_id))
+    });
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO offering_destinations (dest, retail_minor, offering_id, account_id, provider,
+            data_bytes, validity_days, price_per_gb_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for r in rows.iter() {
+        let account = accounts
+            .get(r.account)
+            .ok_or_else(|| StoreError::corrupt("account index"))?;
+        stmt.execute(params![
+            r.dest.key(),
+            r.retail_minor,
+            r.offering_id,
+            account,
+            r.provider.id(),
+            r.data_bytes,
+            r.validity_days,
+            r.price_per_gb_minor
+        ])?;
+    }
+    Ok(())
+}
+
+/// Prices an offering: retail and retail per decimal GB.
+fn price(
+    book: &MarkupBook,
+    provider: ProviderKind,
+    markup_region: Option<Region>,
+    cost: Money,
+    data_bytes: Option<u64>,
+) -> Result<(Money, Option<i64>)> {
+    let retail = book.retail(provider, markup_region, cost)?;
+    let per_gb = data_bytes.filter(|b| *b > 0).and_then(|bytes| {
+        i64::try_from(i128::from(retail.minor()) * 1_000_000_000 / i128::from(bytes)).ok()
+    });
+    Ok((retail, per_gb))
+}
+
+const INSERT_OFFERING: &str = "INSERT INTO offerings (account_id, provider, code, code_key, name,
+    countries, region, markup_region, data_bytes, validity_days, cost_minor, currency,
+    retail_minor, price_per_gb_minor, activation, speeds, top_up)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+
+fn check(o: &Offering) -> Result<()> {
+    if o.code.trim().is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "an offering named '{}' has no code",
+            o.name
+        )));
+    }
+    if o.cost.minor() < 0 {
+        return Err(StoreError::Invalid(format!(
+            "offering {} has a negative cost",
+            o.code
+        )));
+    }
+    Ok(())
+}
+
+/// Recomputes every offering's retail price under the current rules and rebuilds the search
+/// index (inside the caller's transaction).
+pub(crate) fn reprice_all(tx: &Transaction) -> Result<()> {
+    let book = MarkupBook::load(tx)?;
+    let mut accounts: Vec<String> = Vec::new();
+    let mut rows: Vec<DestRow> = Vec::new();
+    let mut changed: Vec<(i64, i64, Option<i64>)> = Vec::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT id, account_id, provider, countries, region, markup_region, cost_minor,
+                    currency, data_bytes, validity_days, retail_minor, price_per_gb_minor
+             FROM offerings ORDER BY account_id",
+        )?;
+        let mut q = stmt.query([])?;
+        let mut keys = Vec::new();
+        while let Some(r) = q.next()? {
+            let id: i64 = r.get(0)?;
+            let account: String = r.get(1)?;
+            if accounts.last() != Some(&account) {
+                accounts.push(account);
+            }
+            let account_index = accounts.len() - 1;
+            let provider = provider(&r.get::<_, String>(2)?)?;
+            let cs = countries(&r.get::<_, String>(3)?)?;
+            let named = r
+                .get::<_, Option<String>>(4)?
+                .map(|c| region(&c))
+                .transpose()?;
+            let mregion = r
+                .get::<_, Option<String>>(5)?
+                .map(|c| region(&c))
+                .transpose()?;
+            let cost = Money::from_minor(r.get(6)?, currency(&r.get::<_, String>(7)?)?);
+            let data_bytes: Option<i64> = r.get(8)?;
+            let validity_days: i64 = r.get(9)?;
+            let old: (i64, Option<i64>) = (r.get(10)?, r.get(11)?);
+            let data = data_bytes
+                .map(|b| i64_to_u64(b, "data amount"))
+                .transpose()?;
+            let (retail, per_gb) = price(&book, provider, mregion, cost, data)?;
+            if (retail.minor(), per_gb) != old {
+                changed.push((id, retail.minor(), per_gb));
+            }
+            dest_keys(&cs, named, &mut keys);
+            for d in &keys {
+                rows.push(DestRow {
+                    dest: *d,
+                    retail_minor: retail.minor(),
+                    offering_id: id,
+                    account: account_index,
+                    provider,
+                    data_bytes,
+                    validity_days,
+                    price_per_gb_minor: per_gb,
+                });
+            }
+        }
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    {
+        let mut upd = tx.prepare(
+            "UPDATE offerings SET retail_minor = ?2, price_per_gb_minor = ?3 WHERE id = ?1",
+        )?;
+        for (id, retail, per_gb) in &changed {
+            upd.execute(params![id, retail, per_gb])?;
+        }
+    }
+    tx.execute("DELETE FROM offering_destinations", [])?;
+    insert_dest_rows(tx, &accounts, &mut rows)
+}
+
+fn replace(
+    conn: &mut Connection,
+    account_id: &str,
+    offerings: &[Offering],
+    fetched_at: OffsetDateTime,
+    progress: &mut dyn FnMut(usize),
+) -> Result<usize> {
+    let fetched = ts(fetched_at)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM provider_accounts WHERE id = ?1)",
+        [account_id],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Err(StoreError::NotFound(format!(
+            "provider account '{account_id}'"
+        )));
+    }
+    let book = MarkupBook::load(&tx)?;
+    tx.execute(
+        "DELETE FROM offering_destinations WHERE account_id = ?1",
+        [account_id],
+    )?;
+    tx.execute("DELETE FROM offerings WHERE account_id = ?1", [account_id])?;
+
+    let accounts = vec![account_id.to_owned()];
+    let mut rows: Vec<DestRow> = Vec::with_capacity(offerings.len() * 2);
+    let mut seen: HashSet<String> = HashSet::with_capacity(offerings.len());
+    let mut keys = Vec::new();
+    let mut stored = 0usize;
+    {
+        let mut insert = tx.prepare_cached(INSERT_OFFERING)?;
+        for (i, o) in offerings.iter().enumerate() {
+            check(o)?;
+            let code_key = o.code.to_lowercase();
+            if seen.insert(code_key.clone()) {
+                let mregion = markup_region(&o.countries, o.region);
+                let data_bytes = o
+                    .data
+                    .limited_bytes()
+                    .map(|b| u64_to_i64(b, "data amount"))
+                    .transpose()?;
+                let (retail, per_gb) =
+                    price(&book, o.provider, mregion, o.cost, o.data.limited_bytes())?;
+                let speeds = serde_json::to_string(&o.speeds)
+                    .map_err(|e| StoreError::Invalid(format!("speeds of {}: {e}", o.code)))?;
+                insert.execute(params![
+                    account_id,
+                    o.provider.id(),
+                    o.code,
+                    code_key,
+                    o.name,
+                    join_countries(&o.countries),
+                    o.region.map(|r| r.code()),
+                    mregion.map(|r| r.code()),
+                    data_bytes,
+                    o.validity_days,
+                    o.cost.minor(),
+                    o.cost.currency().code(),
+                    retail.minor(),
+                    per_gb,
+                    activation_name(o.activation),
+                    speeds,
+                    o.top_up
+                ])?;
+                let id = tx.last_insert_rowid();
+                dest_keys(&o.countries, o.region, &mut keys);
+                for d in &keys {
+                    rows.push(DestRow {
+                        dest: *d,
+                        retail_minor: retail.minor(),
+                        offering_id: id,
+                        account: 0,
+                        provider: o.provider,
+                        data_bytes,
+                        validity_days: i64::from(o.validity_days),
+                        price_per_gb_minor: per_gb,
+                    });
+                }
+                stored += 1;
+            }
+            if (i + 1) % PROGRESS_EVERY == 0 {
+                progress(i + 1);
+            }
+        }
+    }
+    insert_dest_rows(&tx, &accounts, &mut rows)?;
+    tx.execute(
+        "INSERT INTO catalogue_syncs (account_id, fetched_at, offering_count) VALUES (?1, ?2, ?3)
+         ON CONFLICT (account_id) DO UPDATE SET fetched_at = excluded.fetched_at,
+            offering_count = excluded.offering_count",
+        params![account_id, fetched, u64_to_i64(stored as u64, "count")?],
+    )?;
+    let actor = settings::actor(&tx)?;
+    audit::record(
+        &tx,
+        &actor,
+        "catalogue.replace",
+        &format!("account {account_id}: {stored} offerings"),
+    )?;
+    tx.commit()?;
+    progress(offerings.len());
+    Ok(stored)
+}
+
+impl Store {
+    /// Replaces `account_id`'s cached catalogue with `offerings`, atomically (see the module
+    /// docs), pricing each under the current markup rules. `progress` is told how many of
+    /// `offerings` were processed, every [`PROGRESS_EVERY`] and once at the end. Returns how many
+    /// were stored: a code that repeats (in any case) is kept once, first one wins.
+    pub fn replace_catalogue(
+        &self,
+        account_id: &str,
+        offerings: &[Offering],
+        fetched_at: OffsetDateTime,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<usize> {
+        replace(
+            &mut self.conn(),
+            account_id,
+            offerings,
+            fetched_at,
+            progress,
+        )
+    }
+
+    /// Every account with when its catalogue was fetched and how many offerings it holds.
+    pub fn catalogue_freshness(&self) -> Result<Vec<CatalogueFreshness>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT a.id, a.provider, a.label, s.fetched_at, s.offering_count
+             FROM provider_accounts a LEFT JOIN catalogue_syncs s ON s.account_id = a.id
+             ORDER BY a.id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(CatalogueFreshness {
+                account_id: r.get(0)?,
+                provider: provider(&r.get::<_, String>(1)?)?,
+                label: r.get(2)?,
+                fetched_at: from_ts_opt(r.get(3)?)?,
+                offerings: usize::try_from(r.get::<_, Option<i64>>(4)?.unwrap_or(0))
+                    .map_err(|_| StoreError::corrupt("offering count"))?,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::markup::{MarkupRule, MarkupScope};
+    use crate::store::test_support::*;
+    use esimdesk_core::{ActivationType, Currency, DataAllowance, DataAmount, Rounding};
+
+    pub(crate) fn offering(
+        code: &str,
+        countries: &[&str],
+        gb: Option<u64>,
+        cents: i64,
+    ) -> Offering {
+        Offering {
+            provider: ProviderKind::Esimgo,
+            code: code.into(),
+            name: format!("eSIM {code}"),
+            countries: countries
+                .iter()
+                .map(|c| Country::parse(c).unwrap())
+                .collect(),
+            region: None,
+            data: match gb {
+                Some(gb) => DataAllowance::Limited {
+                    amount: DataAmount::from_bytes(gb * 1_000_000_000),
+                },
+                None => DataAllowance::Unlimited,
+            },
+            validity_days: 7,
+            cost: Money::from_minor(cents, Currency::parse("USD").unwrap()),
+            activation: ActivationType::FirstUse,
+            speeds: vec!["4G".into(), "5G".into()],
+            top_up: true,
+        }
+    }
+
+    fn count(store: &Store, table: &str) -> i64 {
+        store
+            .conn()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn replaces_and_reports_progress_and_freshness() {
+        let (_dir, store) = temp_store();
+        account(&store, "go", ProviderKind::Esimgo);
+        let many: Vec<Offering> = (0..2_500)
+            .map(|i| offering(&format!("esim_{i}GB_7D_FR_V2"), &["FR"], Some(1), 100 + i))
+            .collect();
+        let mut seen = Vec::new();
+        let at = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let n = store
+            .replace_catalogue("go", &many, at, &mut |done| seen.push(done))
+            .unwrap();
+        assert_eq!(n, 2_500);
+        assert_eq!(seen, [1_000, 2_000, 2_500]);
+        let fresh = store.catalogue_freshness().unwrap();
+        assert_eq!(fresh[0].offerings, 2_500);
+        assert_eq!(fresh[0].fetched_at, Some(at));
+        // A second sync replaces, it does not add.
+        let n = store
+            .replace_catalogue("go", &many[..10], at, &mut |_| {})
+            .unwrap();
+        assert_eq!(n, 10);
+        assert_eq!(count(&store, "offerings"), 10);
+        assert_eq!(count(&store, "offering_destinations"), 10);
+        // Unknown account.
+        assert!(matches!(
+            store.replace_catalogue("nope", &many, at, &mut |_| {}),
+            Err(StoreError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn duplicate_codes_are_kept_once() {
+        let (_dir, store) = temp_store();
+        account(&store, "go", ProviderKind::Esimgo);
+        let list = vec![
+            offering("esim_1GB_7D_NL_V2", &["NL"], Some(1), 100),
+            offering("ESIM_1GB_7D_NL_V2", &["NL"], Some(1), 200),
+        ];
+        let n = store
+            .replace_catalogue("go", &list, OffsetDateTime::UNIX_EPOCH, &mut |_| {})
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_failed_sync_leaves_the_old_catalogue() {
+        let (_dir, store) = temp_store();
+        account(&store, "go", ProviderKind::Esimgo);
+        store
+            .set_markup_rule(&MarkupRule {
+                scope: MarkupScope::Global,
+                basis_points: 1_000,
+                rounding: Rounding::NearestMinor,
+            })
+            .unwrap();
+        let old: Vec<Offering> = (0..50)
+            .map(|i| offering(&format!("old_{i}"), &["ES"], Some(1), 100 + i))
+            .collect();
+        store
+            .replace_catalogue("go", &old, OffsetDateTime::UNIX_EPOCH, &mut |_| {})
+            .unwrap();
+        let before_dest = count(&store, "offering_destinations");
+
+        // An offering whose marked-up price overflows, after 1,500 good ones were written.
+        let mut new: Vec<Offering> = (0..3_000)
+            .map(|i| offering(&format!("new_{i}"), &["ES", "PT"], Some(1), 100 + i))
+            .collect();
+        new[1_500].cost = Money::from_minor(i64::MAX, Currency::parse("USD").unwrap());
+        let mut progressed = 0;
+        let err = store
+            .replace_catalogue("go", &new, OffsetDateTime::now_utc(), &mut |d| {
+                progressed = d
+            })
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Money(_)), "{err}");
+        assert_eq!(progressed, 1_000, "it failed mid-way");
+        assert_eq!(count(&store, "offerings"), 50);
+        assert_eq!(count(&store, "offering_destinations"), before_dest);
+        let fresh = store.catalogue_freshness().unwrap();
+        assert_eq!(fresh[0].fetched_at, Some(OffsetDateTime::UNIX_EPOCH));
+
+        // An interrupted sync (a panic in the progress callback) leaves it too, and the store
+        // stays usable.
+        let interrupted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store.replace_catalogue("go", &new[..1_200], OffsetDateTime::now_utc(), &mut |_| {
+                panic!("window closed")
+            })
+        }));
+        assert!(interrupted.is_err());
+        assert_eq!(count(&store, "offerings"), 50);
+        assert_eq!(store.catalogue_freshness().unwrap()[0].offerings, 50);
+    }
+
+    #[test]
+    fn markup_changes_reprice_the_catalogue() {
+        let (_dir, store) = temp_store();
+        account(&store, "go", ProviderKind::Esimgo);
+        store
+            .replace_catalogue(
+                "go",
+                &[offering("a", &["FR"], Some(2), 1000)],
+                OffsetDateTime::UNIX_EPOCH,
+                &mut |_| {},
+            )
+            .unwrap();
+        let retail = |s: &Store| -> (i64, i64) {
+            s.conn()
+                .query_row(
+                    "SELECT o.retail_minor, d.retail_minor FROM offerings o
+                     JOIN offering_destinations d ON d.offering_id = o.id",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap()
+        };
+        assert_eq!(retail(&store), (1000, 1000));
+        store
+            .set_markup_rule(&MarkupRule {
+                scope: MarkupScope::Region {
+                    region: Region::Europe,
+                },
+                basis_points: 2_500,
+                rounding: Rounding::UpToEnding { ending: 99 },
+            })
+            .unwrap();
+        assert_eq!(retail(&store), (1299, 1299));
+        store
+            .remove_markup_rule(MarkupScope::Region {
+                region: Region::Europe,
+            })
+            .unwrap();
+        assert_eq!(retail(&store), (1000, 1000));
+        let log = store.audit_log(10).unwrap();
+        assert!(log.iter().any(|e| e.action == "markup.set"));
+        assert!(log.iter().any(|e| e.action == "markup.remove"));
+    }
+
+    #[test]
+    fn dest_keys_cover_countries_and_regions() {
+        let c = |s: &str| Country::parse(s).unwrap();
+        let mut keys = Vec::new();
+        dest_keys(&[c("US"), c("CA")], None, &mut keys);
+        let names: Vec<&str> = keys.iter().map(Dest::key).collect();
+        assert_eq!(names, ["US", "CA", "NORTH_AMERICA", "AMERICAS"]);
+        dest_keys(&[c("FR")], None, &mut keys);
+        assert_eq!(keys.len(), 1);
+        dest_keys(&[c("FR"), c("JP")], Some(Region::Global), &mut keys);
+        let names: Vec<&str> = keys.iter().map(Dest::key).collect();
+        assert_eq!(names, ["FR", "JP", "GLOBAL"]);
+    }
+}

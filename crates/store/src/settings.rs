@@ -1,0 +1,119 @@
+//! Desk settings: the desk's name, its selling currency and the profile (actor) name written to
+//! the audit log.
+
+use esimdesk_core::Currency;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Result, StoreError};
+use crate::store::Store;
+use crate::util::currency;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DeskSettings {
+    pub desk_name: String,
+    /// The currency the desk sells in.
+    pub currency: Currency,
+    /// Who is at the desk: the actor recorded in the audit log for actions that name no one.
+    pub profile_name: String,
+}
+
+impl Default for DeskSettings {
+    fn default() -> Self {
+        DeskSettings {
+            desk_name: "eSIM Desk".into(),
+            currency: usd(),
+            profile_name: "desk".into(),
+        }
+    }
+}
+
+#[allow(clippy::expect_used)] // a constant that is in every ISO 4217 table; no input involved
+fn usd() -> Currency {
+    Currency::parse("USD").expect("USD is an ISO 4217 currency")
+}
+
+fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn load(conn: &Connection) -> Result<DeskSettings> {
+    let mut s = DeskSettings::default();
+    if let Some(v) = get(conn, "desk_name")? {
+        s.desk_name = v;
+    }
+    if let Some(v) = get(conn, "currency")? {
+        s.currency = currency(&v)?;
+    }
+    if let Some(v) = get(conn, "profile_name")? {
+        s.profile_name = v;
+    }
+    Ok(s)
+}
+
+/// The actor for actions that name none: the desk profile.
+pub(crate) fn actor(conn: &Connection) -> Result<String> {
+    Ok(load(conn)?.profile_name)
+}
+
+impl Store {
+    /// The desk settings; defaults (`eSIM Desk`, USD, `desk`) for anything never set.
+    pub fn desk_settings(&self) -> Result<DeskSettings> {
+        load(&self.conn())
+    }
+
+    pub fn set_desk_settings(&self, s: &DeskSettings) -> Result<()> {
+        if s.profile_name.trim().is_empty() {
+            return Err(StoreError::Invalid("the desk profile needs a name".into()));
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for (k, v) in [
+            ("desk_name", s.desk_name.as_str()),
+            ("currency", s.currency.code()),
+            ("profile_name", s.profile_name.as_str()),
+        ] {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![k, v],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::store::test_support::*;
+
+    #[test]
+    fn defaults_then_round_trip() {
+        let (_dir, store) = temp_store();
+        let d = store.desk_settings().unwrap();
+        assert_eq!(d.currency.code(), "USD");
+        let s = DeskSettings {
+            desk_name: "Airport T2".into(),
+            currency: Currency::parse("EUR").unwrap(),
+            profile_name: "maria".into(),
+        };
+        store.set_desk_settings(&s).unwrap();
+        assert_eq!(store.desk_settings().unwrap(), s);
+        assert!(
+            store
+                .set_desk_settings(&DeskSettings {
+                    profile_name: " ".into(),
+                    ..s
+                })
+                .is_err()
+        );
+    }
+}
