@@ -9,14 +9,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
 use std::time::Duration;
 
 use esimdesk_core::{Country, DataAllowance, Iccid, Money, Offering};
 use esimdesk_providers::esimgo::{EsimGo, EsimGoConfig};
 use esimdesk_providers::{
-    CancelTarget, CatalogueQuery, EsimHandle, HttpSettings, OrderLookup, OrderRequest, PlacedOrder,
-    Provider, ProviderError, RequestLine,
+    CancelTarget, CatalogueQuery, EsimHandle, HttpSettings, OrderLookup, OrderRequest, Provider,
+    ProviderError, RequestLine,
 };
 use esimdesk_sandbox::{FaultKind, FaultSpec, RunningSandbox, SandboxConfig};
 use secrecy::SecretString;
@@ -101,32 +100,12 @@ fn fired(sandbox: &RunningSandbox, id: u64) -> u64 {
         .map_or(0, |f| f.fired)
 }
 
-/// Runs `purchase` (a dry run, then the transaction: both `POST /v2.4/orders`, so a plain fault
-/// would meet the dry run first) and calls `between` after the simulator has taken the dry run
-/// and before the transaction is sent. A one-off latency fault holds the dry run; once it has
-/// been consumed (the dry run has arrived and is being held) `between` sets up what the
-/// transaction will meet. The latency is only a window for that, never asserted.
-async fn between_validate_and_transaction(
-    sandbox: &RunningSandbox,
-    purchase: impl Future<Output = Result<PlacedOrder, ProviderError>>,
-    between: impl FnOnce(),
-) -> Result<PlacedOrder, ProviderError> {
-    let admin = sandbox.admin();
-    let gate = admin
-        .add_fault(
-            FaultSpec::latency(1_500)
-                .on("POST", "/v2.4/orders")
-                .times(1),
-        )
-        .unwrap();
-    let setup = async {
-        while admin.faults().iter().any(|f| f.id == gate) {
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        between();
-    };
-    let (result, ()) = tokio::join!(purchase, setup);
-    result
+/// A fault for the purchase only: its dry run is the same `POST /v2.4/orders` with
+/// `"type": "validate"`, which passes, so the transaction is what meets the fault. Fires once.
+fn on_the_transaction(spec: FaultSpec) -> FaultSpec {
+    spec.on("POST", "/v2.4/orders")
+        .order_type("transaction")
+        .times(1)
 }
 
 // ------------------------------------------------------------------------------------- refusals
@@ -306,18 +285,24 @@ async fn a_low_balance_buys_nothing() {
     assert_code(&err, "insufficient_balance", &key);
     assert!(sandbox.admin().order_references().is_empty());
 
-    // The balance drops between the dry run and the transaction: the transaction's own 400
-    // "Insufficient balance".
+    // The dry run passes, then the transaction gets its own 400 "Insufficient balance" (as when
+    // the balance dropped in between).
     sandbox.admin().set_balance_cents(100_000);
-    let admin = sandbox.admin();
-    let err = between_validate_and_transaction(&sandbox, go.place_order(&request), || {
-        admin.set_balance_cents(0);
-    })
-    .await
-    .unwrap_err();
+    sandbox
+        .admin()
+        .add_fault(on_the_transaction(FaultSpec {
+            message: Some("Insufficient balance".to_owned()),
+            ..FaultSpec::status(400)
+        }))
+        .unwrap();
+    let err = go.place_order(&request).await.unwrap_err();
     assert_code(&err, "insufficient_balance", &key);
+    assert!(
+        sandbox.admin().faults().is_empty(),
+        "the transaction was sent"
+    );
     assert!(sandbox.admin().order_references().is_empty());
-    assert_eq!(sandbox.admin().balance_cents(), 0);
+    assert_eq!(sandbox.admin().balance_cents(), 100_000);
     sandbox.shutdown().await;
 }
 
@@ -403,26 +388,18 @@ async fn a_rate_limited_purchase_is_not_repeated() {
     let go = adapter(&sandbox);
     let key = key(&sandbox);
     let offering = cheapest(&go, "NL").await;
-    let admin = sandbox.admin();
     // One 429 for the transaction: a resent transaction would get through and buy.
-    let err = between_validate_and_transaction(
-        &sandbox,
-        go.place_order(&order_for(&offering, "desk-429", 1)),
-        || {
-            admin
-                .add_fault(
-                    FaultSpec {
-                        retry_after: Some(0),
-                        ..FaultSpec::status(429)
-                    }
-                    .on("POST", "/v2.4/orders")
-                    .times(1),
-                )
-                .unwrap();
-        },
-    )
-    .await
-    .unwrap_err();
+    sandbox
+        .admin()
+        .add_fault(on_the_transaction(FaultSpec {
+            retry_after: Some(0),
+            ..FaultSpec::status(429)
+        }))
+        .unwrap();
+    let err = go
+        .place_order(&order_for(&offering, "desk-429", 1))
+        .await
+        .unwrap_err();
     // Refused before processing: nothing was bought, and the adapter says so.
     assert_code(&err, "rate_limited", &key);
     assert!(sandbox.admin().order_references().is_empty());
@@ -507,21 +484,14 @@ async fn a_transaction_answered_by_a_server_error_is_outcome_unknown() {
     for (status, reference) in [(503, "desk-503"), (500, "desk-500")] {
         let request = order_for(&offering, reference, 1);
         let sent_at = time::OffsetDateTime::now_utc();
-        let admin = sandbox.admin();
-        let err = between_validate_and_transaction(&sandbox, go.place_order(&request), || {
-            admin
-                .add_fault(
-                    FaultSpec {
-                        retry_after: Some(0),
-                        ..FaultSpec::status(status)
-                    }
-                    .on("POST", "/v2.4/orders")
-                    .times(1),
-                )
-                .unwrap();
-        })
-        .await
-        .unwrap_err();
+        sandbox
+            .admin()
+            .add_fault(on_the_transaction(FaultSpec {
+                retry_after: Some(0),
+                ..FaultSpec::status(status)
+            }))
+            .unwrap();
+        let err = go.place_order(&request).await.unwrap_err();
         assert_code(&err, "outcome_unknown", &key);
         assert!(!err.is_transient());
         assert!(sandbox.admin().faults().is_empty(), "the {status} was used");
@@ -543,23 +513,16 @@ async fn a_transaction_whose_connection_closes_unanswered_is_outcome_unknown() {
     let go = adapter(&sandbox);
     let key = key(&sandbox);
     let offering = cheapest(&go, "NL").await;
-    let admin = sandbox.admin();
-    let err = between_validate_and_transaction(
-        &sandbox,
-        go.place_order(&order_for(&offering, "desk-drop", 1)),
-        || {
-            admin
-                .add_fault(
-                    FaultSpec::new(FaultKind::Drop)
-                        .on("POST", "/v2.4/orders")
-                        .times(1),
-                )
-                .unwrap();
-        },
-    )
-    .await
-    .unwrap_err();
+    sandbox
+        .admin()
+        .add_fault(on_the_transaction(FaultSpec::new(FaultKind::Drop)))
+        .unwrap();
+    let err = go
+        .place_order(&order_for(&offering, "desk-drop", 1))
+        .await
+        .unwrap_err();
     assert_code(&err, "outcome_unknown", &key);
+    assert!(sandbox.admin().faults().is_empty(), "the drop was used");
     assert!(sandbox.admin().order_references().is_empty(), "not resent");
     sandbox.shutdown().await;
 }
@@ -573,19 +536,16 @@ async fn a_transaction_with_an_unreadable_reply_is_outcome_unknown_and_found_aga
     let offering = cheapest(&go, "NL").await;
     let request = order_for(&offering, "desk-garbled", 1);
     let sent_at = time::OffsetDateTime::now_utc();
-    let admin = sandbox.admin();
-    let err = between_validate_and_transaction(&sandbox, go.place_order(&request), || {
-        admin
-            .add_fault(
-                FaultSpec::new(FaultKind::MalformedJson)
-                    .on("POST", "/v2.4/orders")
-                    .times(1),
-            )
-            .unwrap();
-    })
-    .await
-    .unwrap_err();
+    sandbox
+        .admin()
+        .add_fault(on_the_transaction(FaultSpec::new(FaultKind::MalformedJson)))
+        .unwrap();
+    let err = go.place_order(&request).await.unwrap_err();
     assert_code(&err, "outcome_unknown", &key);
+    assert!(
+        sandbox.admin().faults().is_empty(),
+        "the transaction met the fault"
+    );
     let references = sandbox.admin().order_references();
     assert_eq!(references.len(), 1, "bought exactly once");
     let found = go

@@ -10,7 +10,7 @@
 //! | `GET /_admin/clock` | — | `{now}` |
 //! | `POST /_admin/clock/advance` | `{days?, hours?, minutes?, seconds?}` | `{now}` |
 //! | `GET /_admin/faults` | — | `[{id, kind, ..., remaining, fired}]` |
-//! | `POST /_admin/faults` | a [`FaultSpec`]: `{kind, ms?, status?, retryAfter?, message?, path?, method?, count?}` | `{id}` |
+//! | `POST /_admin/faults` | a [`FaultSpec`]: `{kind, ms?, status?, retryAfter?, message?, path?, method?, orderType?, count?}` | `{id}` |
 //! | `DELETE /_admin/faults` / `DELETE /_admin/faults/{id}` | — | 204 |
 //! | `POST /_admin/rate-limit` | `{perSecond: n \| null}` (null or 0 = off) | `{rateLimitPerSecond}` |
 //! | `POST /_admin/latency` | `{ms}` added to every provider request | `{ms}` |
@@ -23,7 +23,9 @@
 //! closed, request not handled), `dropAfterCommit` (handled; if it changed state — a
 //! `POST /orders` transaction, apply, refund, revoke, top-up — the connection is closed without
 //! a response). `path` is a prefix of the request path (e.g. `/v2.4/orders`), `method` is
-//! case-insensitive, `count` is how many times it fires (absent: until removed).
+//! case-insensitive, `count` is how many times it fires (absent: until removed). `orderType`
+//! (`validate` or `transaction`) limits a fault to `POST /v2.4/orders` requests whose JSON body
+//! has that `type`: the dry run and the purchase share method and path.
 
 use std::time::Duration;
 

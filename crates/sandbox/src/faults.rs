@@ -1,20 +1,37 @@
 //! Fault injection for the simulated provider APIs (not part of any real API): added latency,
 //! forced error statuses, malformed JSON bodies, and dropped connections — before handling, or
 //! after the request's change was committed (esimgo.md §6.5, §14.8).
+//!
+//! A fault can be limited to one eSIM Go order type (`orderType`): the dry run
+//! (`"type": "validate"`) and the purchase (`"type": "transaction"`) are both
+//! `POST /v2.4/orders` and differ only in the body, so for such a fault the body is read first
+//! (up to [`ORDER_BODY_LIMIT`]) and then handed on unchanged.
 
+use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::extract::{OriginalUri, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use bytes::{Bytes, BytesMut};
+use hyper::body::{Frame, SizeHint};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 use crate::app::{AppState, lock};
-use crate::esimgo::{ApiError, Committed};
+use crate::esimgo::{ApiError, Committed, PREFIX};
+
+/// The order types of `POST /v2.4/orders` a fault can be limited to.
+pub const ORDER_TYPES: [&str; 2] = ["validate", "transaction"];
+
+/// The largest `POST /v2.4/orders` body read to find its order type. A longer one is handed on
+/// as it came and matches no fault limited to an order type.
+pub const ORDER_BODY_LIMIT: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,6 +72,10 @@ pub struct FaultSpec {
     /// Only requests with this method (case-insensitive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
+    /// Only `POST /v2.4/orders` requests whose JSON body has this `type`: `validate` (the dry
+    /// run) or `transaction` (the purchase). Absent: any request, body unread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_type: Option<String>,
     /// Fire this many times, then disappear; absent = until removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
@@ -70,6 +91,7 @@ impl FaultSpec {
             message: None,
             path: None,
             method: None,
+            order_type: None,
             count: None,
         }
     }
@@ -94,6 +116,12 @@ impl FaultSpec {
         self
     }
 
+    /// Only `POST /v2.4/orders` with this order type (`validate` or `transaction`) in the body.
+    pub fn order_type(mut self, order_type: &str) -> Self {
+        self.order_type = Some(order_type.to_owned());
+        self
+    }
+
     pub fn times(mut self, count: u32) -> Self {
         self.count = Some(count);
         self
@@ -109,15 +137,33 @@ impl FaultSpec {
                 Err("status must be 400..=599".to_owned())
             }
             _ if self.count == Some(0) => Err("count must be at least 1".to_owned()),
+            _ if self
+                .order_type
+                .as_deref()
+                .is_some_and(|t| !ORDER_TYPES.contains(&t)) =>
+            {
+                Err("orderType must be validate or transaction".to_owned())
+            }
             _ => Ok(()),
         }
     }
 
-    fn matches(&self, method: &str, path: &str) -> bool {
+    /// Method and path only.
+    fn matches_route(&self, method: &str, path: &str) -> bool {
         self.method
             .as_deref()
             .is_none_or(|m| m.eq_ignore_ascii_case(method))
             && self.path.as_deref().is_none_or(|p| path.starts_with(p))
+    }
+
+    /// `order_type` is the request's order type when it is a `POST /v2.4/orders` whose body
+    /// was read, else `None` (which no spec with an order type matches).
+    fn matches(&self, method: &str, path: &str, order_type: Option<&str>) -> bool {
+        self.matches_route(method, path)
+            && self
+                .order_type
+                .as_deref()
+                .is_none_or(|t| order_type == Some(t))
     }
 }
 
@@ -211,14 +257,25 @@ impl FaultSet {
         }
     }
 
+    /// Whether a fault for this request depends on its order type, so that the body must be
+    /// read before [`plan`](Self::plan).
+    pub fn wants_order_type(&self, method: &str, path: &str) -> bool {
+        is_order_post(method, path)
+            && self
+                .faults
+                .iter()
+                .any(|f| f.spec.order_type.is_some() && f.spec.matches_route(method, path))
+    }
+
     /// Chooses the faults for a request: every matching latency adds up; the first matching
-    /// other fault decides the outcome.
-    pub fn plan(&mut self, method: &str, path: &str) -> Plan {
+    /// other fault decides the outcome. `order_type` as for [`FaultSpec`]'s matching: the
+    /// `type` of a `POST /v2.4/orders` body that was read.
+    pub fn plan(&mut self, method: &str, path: &str, order_type: Option<&str>) -> Plan {
         let mut plan = Plan::default();
         let mut idx = 0;
         while idx < self.faults.len() {
             let Some(f) = self.faults.get(idx) else { break };
-            if !f.spec.matches(method, path) {
+            if !f.spec.matches(method, path, order_type) {
                 idx += 1;
                 continue;
             }
@@ -309,7 +366,13 @@ pub async fn run(app: &AppState, req: Request, next: Next) -> Response {
         .extensions()
         .get::<OriginalUri>()
         .map_or_else(|| req.uri().path().to_owned(), |u| u.path().to_owned());
-    let plan = lock(&app.faults).plan(&method, &path);
+    let wants_order_type = lock(&app.faults).wants_order_type(&method, &path);
+    let (req, order_type) = if wants_order_type {
+        read_order_type(req).await
+    } else {
+        (req, None)
+    };
+    let plan = lock(&app.faults).plan(&method, &path, order_type.as_deref());
     let latency = plan.latency + *lock(&app.base_latency);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -345,6 +408,101 @@ pub async fn run(app: &AppState, req: Request, next: Next) -> Response {
     }
 }
 
+fn is_order_post(method: &str, path: &str) -> bool {
+    method.eq_ignore_ascii_case("POST")
+        && path
+            .strip_prefix(PREFIX)
+            .is_some_and(|rest| rest == "/orders")
+}
+
+/// The `type` of a `POST /orders` body, read up to [`ORDER_BODY_LIMIT`]; the request goes on
+/// with the same body bytes (and trailers).
+async fn read_order_type(req: Request) -> (Request, Option<String>) {
+    let (parts, body) = req.into_parts();
+    let (body, whole) = buffer(body, ORDER_BODY_LIMIT).await;
+    let order_type = whole.as_deref().and_then(order_type_of);
+    (Request::from_parts(parts, body), order_type)
+}
+
+/// The top-level `type` of a JSON object, if it is a string.
+fn order_type_of(json: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+    }
+    serde_json::from_slice::<Probe>(json).ok()?.kind
+}
+
+/// Reads `body` until it ends or has more than `limit` bytes. Returns a body with the same
+/// frames, and the bytes if the whole body (data only, no trailers) was read.
+async fn buffer(mut body: Body, limit: usize) -> (Body, Option<Bytes>) {
+    let mut head = BytesMut::new();
+    let stop = loop {
+        match std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+            None => {
+                let whole = head.freeze();
+                return (Body::from(whole.clone()), Some(whole));
+            }
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) => {
+                    head.extend_from_slice(&data);
+                    if head.len() > limit {
+                        break None;
+                    }
+                }
+                Err(trailers) => break Some(Ok(trailers)),
+            },
+            Some(Err(e)) => break Some(Err(e)),
+        }
+    };
+    let mut queued = VecDeque::from([Ok(Frame::data(head.freeze()))]);
+    queued.extend(stop);
+    (Body::new(Replay { queued, rest: body }), None)
+}
+
+/// Frames already read, then the rest of the body.
+#[derive(Debug)]
+struct Replay {
+    queued: VecDeque<Result<Frame<Bytes>, axum::Error>>,
+    rest: Body,
+}
+
+impl HttpBody for Replay {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        match self.queued.pop_front() {
+            Some(frame) => Poll::Ready(Some(frame)),
+            None => Pin::new(&mut self.rest).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.queued.is_empty() && self.rest.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        let queued: u64 = self
+            .queued
+            .iter()
+            .filter_map(|f| f.as_ref().ok()?.data_ref())
+            .map(|d| d.len() as u64)
+            .sum();
+        let rest = self.rest.size_hint();
+        let mut hint = SizeHint::new();
+        hint.set_lower(rest.lower().saturating_add(queued));
+        if let Some(upper) = rest.upper() {
+            hint.set_upper(upper.saturating_add(queued));
+        }
+        hint
+    }
+}
+
 async fn malformed(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, 64 * 1024 * 1024)
@@ -365,6 +523,7 @@ async fn malformed(response: Response) -> Response {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -373,12 +532,12 @@ mod tests {
         let mut set = FaultSet::default();
         set.add(FaultSpec::status(503).on("POST", "/v2.4/orders").times(1));
         set.add(FaultSpec::latency(5));
-        let p = set.plan("GET", "/v2.4/catalogue");
+        let p = set.plan("GET", "/v2.4/catalogue", None);
         assert!(p.before.is_none());
         assert_eq!(p.latency, Duration::from_millis(5));
-        let p = set.plan("POST", "/v2.4/orders");
+        let p = set.plan("POST", "/v2.4/orders", None);
         assert!(matches!(p.before, Some(Before::Status { .. })));
-        let p = set.plan("POST", "/v2.4/orders");
+        let p = set.plan("POST", "/v2.4/orders", None);
         assert!(p.before.is_none());
         assert_eq!(set.list().len(), 1);
     }
@@ -388,15 +547,147 @@ mod tests {
         let mut set = FaultSet::default();
         let id = set.add(FaultSpec::new(FaultKind::DropAfterCommit).times(1));
         assert!(matches!(
-            set.plan("POST", "/x").after,
+            set.plan("POST", "/x", None).after,
             Some(After::DropAfterCommit(_))
         ));
         assert!(matches!(
-            set.plan("POST", "/x").after,
+            set.plan("POST", "/x", None).after,
             Some(After::DropAfterCommit(_))
         ));
         assert!(set.take(id));
         assert!(!set.take(id));
-        assert!(set.plan("POST", "/x").after.is_none());
+        assert!(set.plan("POST", "/x", None).after.is_none());
+    }
+
+    #[test]
+    fn order_type_limits_a_fault_to_the_dry_run_or_the_purchase() {
+        let mut set = FaultSet::default();
+        assert!(!set.wants_order_type("POST", "/v2.4/orders"));
+        set.add(FaultSpec::status(400).order_type("transaction").times(1));
+        set.add(FaultSpec::latency(7).on("GET", "/v2.4/catalogue"));
+        // Only `POST /v2.4/orders` has its body read.
+        assert!(set.wants_order_type("POST", "/v2.4/orders"));
+        assert!(!set.wants_order_type("GET", "/v2.4/orders"));
+        assert!(!set.wants_order_type("POST", "/v2.4/esims/apply"));
+        assert!(!set.wants_order_type("POST", "/v2.4/orders/x"));
+        // The dry run, a body without `type` and an unread body pass.
+        for order_type in [Some("validate"), None] {
+            let p = set.plan("POST", "/v2.4/orders", order_type);
+            assert!(p.before.is_none(), "{order_type:?}");
+        }
+        assert_eq!(set.list()[0].fired, 0);
+        let p = set.plan("POST", "/v2.4/orders", Some("transaction"));
+        assert!(matches!(
+            p.before,
+            Some(Before::Status { status, .. }) if status == StatusCode::BAD_REQUEST
+        ));
+        assert!(
+            set.plan("POST", "/v2.4/orders", Some("transaction"))
+                .before
+                .is_none()
+        );
+        assert!(!set.wants_order_type("POST", "/v2.4/orders"));
+    }
+
+    #[test]
+    fn only_the_two_order_types_are_accepted() {
+        assert!(
+            FaultSpec::status(503)
+                .order_type("validate")
+                .check()
+                .is_ok()
+        );
+        assert!(
+            FaultSpec::status(503)
+                .order_type("Transaction")
+                .check()
+                .is_err()
+        );
+        let spec: FaultSpec =
+            serde_json::from_str(r#"{"kind":"drop","orderType":"transaction"}"#).unwrap();
+        assert_eq!(
+            spec,
+            FaultSpec::new(FaultKind::Drop).order_type("transaction")
+        );
+        assert_eq!(
+            serde_json::to_value(&spec).unwrap(),
+            serde_json::json!({"kind": "drop", "orderType": "transaction"})
+        );
+    }
+
+    #[test]
+    fn the_order_type_is_the_top_level_type() {
+        assert_eq!(
+            order_type_of(br#"{"order":[{"type":"bundle"}],"type":"validate"}"#).as_deref(),
+            Some("validate")
+        );
+        assert_eq!(order_type_of(br#"{"order":[{"type":"bundle"}]}"#), None);
+        assert_eq!(order_type_of(br#"{"type":1}"#), None);
+        assert_eq!(order_type_of(b"{\"type\":"), None);
+        assert_eq!(order_type_of(b""), None);
+    }
+
+    async fn frames(mut body: Body) -> Vec<Frame<Bytes>> {
+        let mut out = Vec::new();
+        while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+        {
+            out.push(frame.unwrap());
+        }
+        out
+    }
+
+    fn data(frames: &[Frame<Bytes>]) -> Vec<u8> {
+        frames
+            .iter()
+            .filter_map(Frame::data_ref)
+            .flat_map(|d| d.iter().copied())
+            .collect()
+    }
+
+    /// A body sent in several frames, as a client's chunks arrive.
+    fn chunked(chunks: &[&'static [u8]], trailers: bool) -> Body {
+        let mut queued: VecDeque<_> = chunks
+            .iter()
+            .map(|c| Ok(Frame::data(Bytes::from_static(c))))
+            .collect();
+        if trailers {
+            let mut map = axum::http::HeaderMap::new();
+            map.insert("x-check", HeaderValue::from_static("1"));
+            queued.push_back(Ok(Frame::trailers(map)));
+        }
+        Body::new(Replay {
+            queued,
+            rest: Body::empty(),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_read_body_is_handed_on_unchanged() {
+        // Whole, in several chunks.
+        let (body, whole) = buffer(chunked(&[b"{\"type\":", b"\"transaction\"}"], false), 64).await;
+        assert_eq!(whole.as_deref(), Some(&b"{\"type\":\"transaction\"}"[..]));
+        assert_eq!(data(&frames(body).await), b"{\"type\":\"transaction\"}");
+
+        // Over the limit: not read further, yet every byte still arrives.
+        let (body, whole) = buffer(chunked(&[b"abcd", b"efgh", b"ijkl"], false), 5).await;
+        assert!(whole.is_none());
+        assert_eq!(data(&frames(body).await), b"abcdefghijkl");
+
+        // Trailers are passed on too.
+        let (body, whole) = buffer(chunked(&[b"ab", b"cd"], true), 64).await;
+        assert!(whole.is_none());
+        let got = frames(body).await;
+        assert_eq!(data(&got), b"abcd");
+        assert_eq!(
+            got.last()
+                .and_then(Frame::trailers_ref)
+                .map(|t| t["x-check"].clone()),
+            Some(HeaderValue::from_static("1"))
+        );
+
+        // Empty.
+        let (body, whole) = buffer(Body::empty(), 64).await;
+        assert_eq!(whole.as_deref(), Some(&b""[..]));
+        assert!(frames(body).await.is_empty());
     }
 }

@@ -55,7 +55,8 @@ struct Cli {
     #[arg(long)]
     frozen_clock: bool,
     /// A fault active for the whole run, as the admin API takes it (repeatable), e.g.
-    /// '{"kind":"status","status":503,"path":"/v2.4/orders","count":2}'.
+    /// '{"kind":"status","status":503,"path":"/v2.4/orders","count":2}' or, for purchases only
+    /// (not their dry runs), '{"kind":"status","status":500,"orderType":"transaction"}'.
     #[arg(long = "fault", value_name = "JSON")]
     faults: Vec<String>,
     /// Exit when standard input reaches end of file (for test harnesses).

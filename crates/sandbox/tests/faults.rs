@@ -179,6 +179,99 @@ async fn forced_statuses_latency_and_malformed_json() {
 }
 
 #[tokio::test]
+async fn an_order_type_tells_the_dry_run_from_the_purchase() {
+    let api = Api::default().await;
+    let admin = api.sandbox.admin();
+    let start = api.balance_cents().await;
+    let validate = json!({"type": "validate", "assign": true,
+        "order": [{"type": "bundle", "quantity": 1, "item": "esim_1GB_7D_NL_V2"}]});
+
+    // Over the admin HTTP API: a refusal for the purchase only.
+    let resp = api
+        .admin_req(Method::POST, "/faults")
+        .json(
+            &json!({"kind": "status", "status": 400, "message": "Insufficient balance",
+            "path": "/v2.4/orders", "method": "POST", "orderType": "transaction", "count": 1}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let faults = admin.faults();
+    assert_eq!(faults[0].spec.order_type.as_deref(), Some("transaction"));
+    let (_, listed) =
+        common::into_json(api.admin_req(Method::GET, "/faults").send().await.unwrap()).await;
+    assert_eq!(listed[0]["orderType"], "transaction");
+
+    // The dry run (twice), a body that does not parse and a read pass it by.
+    for _ in 0..2 {
+        let (status, v) = api.post_json("/orders", &validate).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["valid"], true);
+    }
+    let (status, v) = api.post_raw("/orders", "{\"type\":").await;
+    assert_eq!(
+        (status, v),
+        (400, json!({"message": "failed to parse request body"}))
+    );
+    let (status, _) = api.get_json("/orders").await;
+    assert_eq!(status, 200);
+    assert_eq!(admin.faults()[0].fired, 0);
+
+    // The purchase meets it, before anything is bought.
+    let (status, v) = api.post_json("/orders", &tx("esim_1GB_7D_NL_V2")).await;
+    assert_eq!(
+        (status, v),
+        (400, json!({"message": "Insufficient balance"}))
+    );
+    assert!(admin.faults().is_empty(), "fired once");
+    assert!(admin.order_references().is_empty());
+    assert_eq!(api.balance_cents().await, start);
+    let body = api.buy("esim_1GB_7D_NL_V2").await;
+    assert_eq!(body["status"], "completed");
+
+    // The other way round, in process: the dry run's connection is dropped, the purchase is
+    // answered.
+    admin
+        .add_fault(FaultSpec::new(FaultKind::Drop).order_type("validate"))
+        .unwrap();
+    assert!(
+        api.req(Method::POST, "/orders")
+            .json(&validate)
+            .send()
+            .await
+            .is_err()
+    );
+    let body = api.buy("esim_1GB_7D_NL_V2").await;
+    assert_eq!(body["status"], "completed");
+    assert_eq!(admin.faults()[0].fired, 1);
+    admin.clear_faults();
+
+    // A body longer than the sandbox reads for the order type is handed on whole and unread,
+    // so it meets no fault limited to an order type.
+    admin
+        .add_fault(FaultSpec::status(500).order_type("transaction"))
+        .unwrap();
+    let mut long = tx("esim_1GB_7D_NL_V2").to_string();
+    long.push_str(&" ".repeat(esimdesk_sandbox::faults::ORDER_BODY_LIMIT + 10));
+    let (status, v) = api.post_raw("/orders", &long).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["status"], "completed");
+    assert_eq!(admin.faults()[0].fired, 0);
+    assert_eq!(admin.order_references().len(), 3);
+
+    // Anything but the two order types is refused.
+    let resp = api
+        .admin_req(Method::POST, "/faults")
+        .json(&json!({"kind": "drop", "orderType": "purchase"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    api.sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn admin_http_clock_balance_consume_and_reset() {
     let api = Api::default().await;
     let body = api.buy("esim_1GB_7D_NL_V2").await;
