@@ -1,6 +1,7 @@
 //! `cargo xtask run` starts the app; `cargo xtask test` runs every check CI runs. Both install what
 //! a fresh Debian machine lacks first (see `setup`).
 
+mod bench;
 mod setup;
 mod summary;
 mod test;
@@ -37,6 +38,8 @@ enum Task {
         #[arg(long)]
         no_e2e: bool,
     },
+    /// Run the benchmarks (release build) and print their tables; the figures go in BENCHMARKS.md.
+    Bench,
     /// Only install what the machine lacks (Debian packages, npm packages, tauri-driver).
     Setup,
 }
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Task::Run { release } => run(release),
         Task::Test { no_e2e } => test::run(!no_e2e),
+        Task::Bench => bench::run(),
         Task::Setup => setup::all(true),
     };
     match result {

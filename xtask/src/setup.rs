@@ -20,6 +20,11 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "librsvg2-dev",
     "libssl-dev",
     "libxdo-dev",
+    // the OS keychain (Secret Service client) and a private, real one for the tests
+    "libdbus-1-dev",
+    "dbus-daemon",
+    "dbus-bin",
+    "gnome-keyring",
     // end-to-end tests: a virtual display and WebKit's WebDriver
     "xvfb",
     "xauth",

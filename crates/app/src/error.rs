@@ -1,6 +1,9 @@
 //! The application's error, and the serialisable form every face (window, CLI) shows.
 
-use esimdesk_core::{ActivationCodeError, EidError, IccidError};
+use esimdesk_core::{ActivationCodeError, EidError, IccidError, Money, ProviderKind};
+use esimdesk_providers::ProviderError;
+use esimdesk_store::StoreError;
+use esimdesk_store::keychain::KeychainError;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -12,8 +15,42 @@ pub enum AppError {
     InvalidIccid(#[from] IccidError),
     #[error("{0}")]
     InvalidEid(#[from] EidError),
+    #[error("{field}: {message}")]
+    InvalidInput { field: String, message: String },
     #[error("could not draw the QR code: {0}")]
     Qr(#[from] esimdesk_core::qr::QrError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("the OS keychain: {0}")]
+    Keychain(#[from] KeychainError),
+    #[error("{0}")]
+    Provider(#[from] ProviderError),
+    #[error("no provider account '{0}': add it first (esimdesk providers add)")]
+    UnknownAccount(String),
+    #[error("the key of provider account '{0}' is not in the OS keychain: add the account again")]
+    MissingKey(String),
+    #[error("{0} is not supported by this version of eSIM Desk yet")]
+    ProviderNotAvailable(ProviderKind),
+    #[error(
+        "offering '{code}' of account '{account}' is not in the local catalogue: sync the catalogue first"
+    )]
+    NotInCatalogue { account: String, code: String },
+    #[error(
+        "the provider now charges {validated} instead of {quoted}: nothing was bought; quote again"
+    )]
+    PriceChanged { quoted: Money, validated: Money },
+    #[error(
+        "order {client_reference}: the provider's answer never arrived, so it is not known whether \
+         the customer was charged. Do not sell it again: reconcile the order (it asks the provider)"
+    )]
+    OutcomeUnknown { client_reference: String },
+    #[error("order {client_reference} was refused by the provider, nothing was bought: {source}")]
+    Refused {
+        client_reference: String,
+        source: ProviderError,
+    },
+    #[error("the client reference '{0}' was already used by another order: nothing was sent")]
+    DuplicateReference(String),
 }
 
 impl AppError {
@@ -23,7 +60,19 @@ impl AppError {
             AppError::InvalidActivationCode(_) => "invalid_activation_code",
             AppError::InvalidIccid(_) => "invalid_iccid",
             AppError::InvalidEid(_) => "invalid_eid",
+            AppError::InvalidInput { .. } => "invalid_input",
             AppError::Qr(_) => "qr_failed",
+            AppError::Store(_) => "store",
+            AppError::Keychain(_) => "keychain",
+            AppError::Provider(e) => e.code(),
+            AppError::UnknownAccount(_) => "unknown_account",
+            AppError::MissingKey(_) => "missing_key",
+            AppError::ProviderNotAvailable(_) => "provider_not_available",
+            AppError::NotInCatalogue { .. } => "not_in_catalogue",
+            AppError::PriceChanged { .. } => "price_changed",
+            AppError::OutcomeUnknown { .. } => "outcome_unknown",
+            AppError::Refused { source, .. } => source.code(),
+            AppError::DuplicateReference(_) => "duplicate_reference",
         }
     }
 
@@ -33,7 +82,9 @@ impl AppError {
             AppError::InvalidActivationCode(e) => Some(e.field().to_string()),
             AppError::InvalidIccid(_) => Some("ICCID".to_owned()),
             AppError::InvalidEid(_) => Some("EID".to_owned()),
-            AppError::Qr(_) => None,
+            AppError::InvalidInput { field, .. } => Some(field.clone()),
+            AppError::DuplicateReference(_) => Some("client reference".to_owned()),
+            _ => None,
         }
     }
 
@@ -44,6 +95,10 @@ impl AppError {
             AppError::InvalidActivationCode(_)
                 | AppError::InvalidIccid(_)
                 | AppError::InvalidEid(_)
+                | AppError::InvalidInput { .. }
+                | AppError::UnknownAccount(_)
+                | AppError::NotInCatalogue { .. }
+                | AppError::DuplicateReference(_)
         )
     }
 

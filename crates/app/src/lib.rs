@@ -1,10 +1,18 @@
 //! eSIM Desk's use cases. The desktop shell and the `esimdesk` CLI are thin faces over this
 //! crate; it knows nothing of Tauri or of terminals.
 
+pub mod accounts;
+pub mod catalogue;
+pub mod checkout;
 pub mod codes;
+pub mod desk;
 pub mod error;
+pub mod esims;
 pub mod identifiers;
+pub mod reconcile;
+pub mod secrets;
 
+pub use desk::Desk;
 pub use error::{AppError, ErrorPayload};
 
 use serde::Serialize;

@@ -1,0 +1,155 @@
+//! Catalogues: synced from every provider into the local cache (concurrently, with progress),
+//! searched offline, or browsed live.
+
+use esimdesk_core::Offering;
+use esimdesk_providers::{CatalogueProgress, CatalogueQuery};
+use esimdesk_store::{SearchHit, SearchQuery};
+use futures::future::join_all;
+use serde::Serialize;
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use crate::AppError;
+use crate::desk::Desk;
+
+/// Progress of a catalogue sync, per account, for the UI's progress bar and the CLI.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum SyncProgress {
+    Fetching {
+        account_id: String,
+        pages_done: u32,
+        page_count: Option<u32>,
+        offerings: usize,
+    },
+    Saving {
+        account_id: String,
+        offerings: usize,
+    },
+    Done {
+        account_id: String,
+        offerings: usize,
+    },
+    Failed {
+        account_id: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AccountSync {
+    pub account_id: String,
+    /// Offerings now cached, when the sync worked.
+    pub offerings: Option<usize>,
+    /// Items the provider sent that broke its own format and were left out.
+    pub skipped: usize,
+    /// Why it failed; the previous catalogue is kept then.
+    pub error: Option<String>,
+}
+
+/// Syncs every account's catalogue at once. One account failing leaves its previous catalogue
+/// in place and does not stop the others.
+pub async fn sync_all(
+    desk: &Desk,
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
+) -> Result<Vec<AccountSync>, AppError> {
+    let accounts = desk.store().accounts()?;
+    let jobs = accounts
+        .iter()
+        .map(|account| sync_account(desk, &account.id, progress));
+    Ok(join_all(jobs).await)
+}
+
+async fn sync_account(
+    desk: &Desk,
+    account_id: &str,
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
+) -> AccountSync {
+    match try_sync_account(desk, account_id, progress).await {
+        Ok((offerings, skipped)) => {
+            progress(SyncProgress::Done {
+                account_id: account_id.to_owned(),
+                offerings,
+            });
+            AccountSync {
+                account_id: account_id.to_owned(),
+                offerings: Some(offerings),
+                skipped,
+                error: None,
+            }
+        }
+        Err(e) => {
+            tracing::warn!(
+                account = account_id,
+                error = e.code(),
+                "catalogue sync failed"
+            );
+            progress(SyncProgress::Failed {
+                account_id: account_id.to_owned(),
+                message: e.to_string(),
+            });
+            AccountSync {
+                account_id: account_id.to_owned(),
+                offerings: None,
+                skipped: 0,
+                error: Some(e.to_string()),
+            }
+        }
+    }
+}
+
+async fn try_sync_account(
+    desk: &Desk,
+    account_id: &str,
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
+) -> Result<(usize, usize), AppError> {
+    let provider = desk.provider(account_id)?;
+    let fetched_at = OffsetDateTime::now_utc();
+    let on_page = |p: CatalogueProgress| {
+        progress(SyncProgress::Fetching {
+            account_id: account_id.to_owned(),
+            pages_done: p.pages_done,
+            page_count: p.page_count,
+            offerings: p.offerings_so_far,
+        })
+    };
+    let catalogue = provider.catalogue(&CatalogueQuery::all(), &on_page).await?;
+    let total = catalogue.offerings.len();
+    let mut last_report = 0;
+    let saved =
+        desk.store()
+            .replace_catalogue(account_id, &catalogue.offerings, fetched_at, &mut |n| {
+                // Every few thousand rows is often enough for a progress bar.
+                if n == total || n >= last_report + 5_000 {
+                    last_report = n;
+                    progress(SyncProgress::Saving {
+                        account_id: account_id.to_owned(),
+                        offerings: n,
+                    });
+                }
+            })?;
+    desk.store().audit(
+        desk.actor(),
+        "catalogue.sync",
+        &format!("{account_id}: {saved} offerings"),
+    )?;
+    Ok((saved, catalogue.skipped.len()))
+}
+
+/// Searches the local catalogue: works offline.
+pub fn search(desk: &Desk, query: &SearchQuery) -> Result<Vec<SearchHit>, AppError> {
+    Ok(desk.store().search(query)?)
+}
+
+/// Reads one account's catalogue live from the provider (every page), filtered by the provider.
+pub async fn browse(
+    desk: &Desk,
+    account_id: &str,
+    query: &CatalogueQuery,
+) -> Result<Vec<Offering>, AppError> {
+    let provider = desk.provider(account_id)?;
+    let catalogue = provider.catalogue(query, &|_| {}).await?;
+    Ok(catalogue.offerings)
+}

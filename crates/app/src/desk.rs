@@ -1,0 +1,102 @@
+//! The desk: the store, the keychain and the provider adapters, wired together for the use cases.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use esimdesk_core::ProviderKind;
+use esimdesk_providers::Provider;
+use esimdesk_providers::esimgo::{EsimGo, EsimGoConfig};
+use esimdesk_store::{ProviderAccount, Store};
+use secrecy::SecretString;
+use url::Url;
+
+use crate::AppError;
+use crate::secrets::SecretSource;
+
+#[derive(Debug)]
+pub struct Desk {
+    store: Arc<Store>,
+    secrets: Arc<dyn SecretSource>,
+    /// Who is acting, for the audit log (the desk profile).
+    actor: String,
+    providers: Mutex<HashMap<String, Arc<dyn Provider>>>,
+}
+
+impl Desk {
+    pub fn new(
+        store: Arc<Store>,
+        secrets: Arc<dyn SecretSource>,
+        actor: impl Into<String>,
+    ) -> Desk {
+        Desk {
+            store,
+            secrets,
+            actor: actor.into(),
+            providers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn secrets(&self) -> &dyn SecretSource {
+        self.secrets.as_ref()
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// The adapter for an account, built once from its row and its key in the keychain.
+    pub fn provider(&self, account_id: &str) -> Result<Arc<dyn Provider>, AppError> {
+        if let Some(p) = self.lock_providers().get(account_id) {
+            return Ok(p.clone());
+        }
+        let account = self
+            .store
+            .account(account_id)?
+            .ok_or_else(|| AppError::UnknownAccount(account_id.to_owned()))?;
+        let key = self
+            .secrets
+            .get(account_id)?
+            .ok_or_else(|| AppError::MissingKey(account_id.to_owned()))?;
+        let provider = build_provider(&account, key)?;
+        self.lock_providers()
+            .insert(account_id.to_owned(), provider.clone());
+        Ok(provider)
+    }
+
+    /// Forgets a cached adapter (after its key or URL changed).
+    pub fn forget_provider(&self, account_id: &str) {
+        self.lock_providers().remove(account_id);
+    }
+
+    fn lock_providers(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<dyn Provider>>> {
+        self.providers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The live API address of each provider, used when an account gives none.
+pub fn default_base_url(kind: ProviderKind) -> Option<&'static str> {
+    match kind {
+        ProviderKind::Esimgo => Some(esimdesk_providers::esimgo::DEFAULT_BASE_URL),
+        _ => None,
+    }
+}
+
+pub fn build_provider(
+    account: &ProviderAccount,
+    key: SecretString,
+) -> Result<Arc<dyn Provider>, AppError> {
+    let url = Url::parse(&account.base_url).map_err(|e| AppError::InvalidInput {
+        field: "base URL".into(),
+        message: format!("'{}' is not a URL: {e}", account.base_url),
+    })?;
+    match account.provider {
+        ProviderKind::Esimgo => Ok(Arc::new(EsimGo::new(EsimGoConfig::with_base_url(
+            url, key,
+        ))?)),
+        other => Err(AppError::ProviderNotAvailable(other)),
+    }
+}

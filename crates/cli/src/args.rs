@@ -1,0 +1,333 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "esimdesk",
+    version,
+    about = "eSIM Desk from the command line: the same services and database as the desktop app.",
+    after_help = "Commands that print data take --json for machine-readable output with stable field names.\n\
+                  Exit codes: 0 success, 2 bad input, 1 any other failure. Errors go to stderr.\n\
+                  The database is the app's own (platform data directory), or --data-dir / ESIMDESK_DATA_DIR.\n\
+                  Logs go to stderr; set RUST_LOG=debug for more."
+)]
+pub struct Cli {
+    /// Use the database in this folder instead of the app's own.
+    #[arg(long, global = true, env = "ESIMDESK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Who is acting, for the audit log.
+    #[arg(long, global = true, env = "ESIMDESK_ACTOR", default_value = "cli")]
+    pub actor: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Activation codes (the text inside an eSIM QR code).
+    #[command(subcommand)]
+    Code(CodeCommand),
+    /// ICCIDs (the eSIM's serial number).
+    #[command(subcommand)]
+    Iccid(IccidCommand),
+    /// EIDs (the phone's eUICC identifier).
+    #[command(subcommand)]
+    Eid(EidCommand),
+    /// Write the QR code of an activation code to an SVG or PNG file.
+    #[command(after_help = "Examples:\n  \
+        esimdesk qr 'LPA:1$rsp.truphone.com$6C-DA326D-K86D' --svg code.svg\n  \
+        esimdesk qr '1$rsp.truphone.com$6C-DA326D-K86D' --png code.png --size 600\n\n\
+        The QR always carries the canonical LPA: string, error correction M, 4-module quiet zone.")]
+    Qr(QrArgs),
+    /// Provider accounts (keys are kept in the OS keychain).
+    #[command(subcommand)]
+    Providers(ProvidersCommand),
+    /// A provider's catalogue, read live.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+    /// Sync every provider's catalogue into the local cache (prints progress on stderr).
+    #[command(after_help = "Examples:\n  esimdesk sync\n  esimdesk sync --json\n\n\
+        JSON: [{ account_id, offerings (or null), skipped, error (or null) }].")]
+    Sync(JsonFlag),
+    /// Search the local catalogue (works offline).
+    #[command(
+        after_help = "Examples:\n  esimdesk search spain\n  esimdesk search 'united k' --min-data 5GB --max-days 30\n  \
+        esimdesk search EUROPE --sort per-gb --json\n  esimdesk search esim_1GB_7D_NL\n\n\
+        The destination is a country name (partial, any case, USA/UK/Holland too), an ISO code, a\n\
+        region (EUROPE, ASIA_PACIFIC, ...) or a bundle code (exact or prefix).\n\
+        JSON: [{ account_id, offering, retail, price_per_gb_minor, fetched_at }]."
+    )]
+    Search(SearchArgs),
+    /// Orders: check prices, buy.
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// The order journal, newest first; unsettled orders are flagged.
+    #[command(
+        after_help = "Examples:\n  esimdesk orders\n  esimdesk orders --json --limit 10\n\n\
+        JSON: [{ order, account_id, updated_at, last_detail }]."
+    )]
+    Orders {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Settle orders whose outcome is unknown (after a crash or a lost reply) by asking the provider.
+    #[command(
+        after_help = "Examples:\n  esimdesk reconcile\n  esimdesk reconcile --grace-seconds 0 --json\n\n\
+        Nothing is ever bought again: orders found at the provider are recorded, orders the\n\
+        provider does not have are marked failed once the grace period since sending has passed.\n\
+        JSON: [{ client_reference, before, after, note }]."
+    )]
+    Reconcile {
+        /// Leave orders sent less than this long ago alone (they may still be in flight).
+        #[arg(long, default_value_t = 120)]
+        grace_seconds: i64,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// eSIMs sold: usage and search.
+    #[command(subcommand)]
+    Esim(EsimCommand),
+    /// Copy the whole database to FILE (SQLite online backup; safe while the app runs).
+    Backup { file: PathBuf },
+    /// Check the database's integrity.
+    Check(JsonFlag),
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+pub struct JsonFlag {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodeCommand {
+    /// Parse and check an activation code; print its fields and install links as JSON.
+    #[command(after_help = "Examples:\n  \
+        esimdesk code parse 'LPA:1$rsp.truphone.com$6C-DA326D-K86D'\n  \
+        esimdesk code parse '1$smdp.example.com$04386-AGYFT-A74Y8-3F815$$1'\n\n\
+        JSON fields: smdp_address, matching_id, oid (or null), confirmation_code_required,\n\
+        canonical, apple_install_url, android_install_url, windows_install_link, warnings.\n\
+        Quote the code: '$' is special to shells.")]
+    Parse {
+        /// The activation code, with or without the LPA: prefix.
+        code: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IccidCommand {
+    /// Check an ICCID (length, 89 prefix, Luhn check digit); spaces and dashes are allowed.
+    #[command(after_help = "Examples:\n  \
+        esimdesk iccid check 8944538532046590109\n  \
+        esimdesk iccid check '8937 2020 0000 0123 4569'\n\n\
+        JSON: { \"normalized\": digits or null, \"valid\": bool, \"reason\": text or null }.\n\
+        Exit code 0 when valid, 2 when not.")]
+    Check { iccid: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EidCommand {
+    /// Check an EID (32 digits, 89 prefix, ISO 7064 MOD 97-10 check digits).
+    #[command(after_help = "Examples:\n  \
+        esimdesk eid check 89049032000088880000000000001425\n\n\
+        JSON: { \"normalized\": digits or null, \"valid\": bool, \"reason\": text or null }.\n\
+        Exit code 0 when valid, 2 when not.")]
+    Check { eid: String },
+}
+
+#[derive(Debug, Args)]
+pub struct QrArgs {
+    /// The activation code, with or without the LPA: prefix.
+    pub code: String,
+    #[command(flatten)]
+    pub output: QrOutput,
+    /// Minimum width of the PNG in pixels.
+    #[arg(long, default_value_t = 512, requires = "png")]
+    pub size: u32,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct QrOutput {
+    /// Write an SVG (for screen and print).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Write a PNG (for export).
+    #[arg(long, value_name = "FILE")]
+    pub png: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProvidersCommand {
+    /// Add (or replace) a provider account. The key is read from standard input or a prompt —
+    /// never from the command line, where it would land in shell history.
+    #[command(
+        after_help = "Examples:\n  esimdesk providers add esimgo            (prompts for the key)\n  \
+        printf '%s' \"$KEY\" | esimdesk providers add esimgo --base-url http://127.0.0.1:8080/v2.4\n\n\
+        The key is tested with a real call (the account balance) before anything is stored; it goes\n\
+        to the OS keychain (service esim-desk), the database keeps only the account.\n\
+        JSON: { account: { id, provider, label, base_url, created_at }, balance }."
+    )]
+    Add {
+        /// esimgo (telness, truphone and itt are coming).
+        provider: String,
+        /// The API's address; defaults to the provider's live API.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Account id, for a second account of the same provider (default: the provider's id).
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// List accounts (never keys).
+    List(JsonFlag),
+    /// Remove an account and its key; its orders and eSIMs stay.
+    Remove { id: String },
+    /// The account's balance, asked of the provider now.
+    Balance {
+        id: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogueCommand {
+    /// List a provider's offerings live (every page), optionally by country or region.
+    #[command(
+        after_help = "Examples:\n  esimdesk catalogue list --provider esimgo --country FR\n  \
+        esimdesk catalogue list --provider esimgo --region EUROPE --json\n\n\
+        JSON: [{ provider, code, name, countries, region, data, validity_days, cost, activation, speeds, top_up }]."
+    )]
+    List {
+        /// The account id (e.g. esimgo).
+        #[arg(long)]
+        provider: String,
+        /// ISO 3166-1 alpha-2 code; repeat for several.
+        #[arg(long)]
+        country: Vec<String>,
+        #[arg(long)]
+        region: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SortArg {
+    /// Cheapest retail price first.
+    Price,
+    /// Cheapest price per GB first.
+    PerGb,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Country, ISO code, region or bundle code.
+    pub destination: Option<String>,
+    /// At least this much data, e.g. 5GB or 500MB.
+    #[arg(long)]
+    pub min_data: Option<String>,
+    #[arg(long)]
+    pub max_days: Option<u32>,
+    /// At most this retail price, in major units (e.g. 19.99).
+    #[arg(long)]
+    pub max_price: Option<String>,
+    /// Only unlimited offerings.
+    #[arg(long)]
+    pub unlimited: bool,
+    /// Only this provider (esimgo, telness, truphone, itt).
+    #[arg(long)]
+    pub provider: Option<String>,
+    #[arg(long, value_enum, default_value_t = SortArg::Price)]
+    pub sort: SortArg,
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+#[derive(Debug, Args)]
+pub struct OrderTarget {
+    /// The account id (e.g. esimgo).
+    #[arg(long)]
+    pub provider: String,
+    /// The offering's code, e.g. esim_1GB_7D_NL_V2 (from `esimdesk search`).
+    #[arg(long)]
+    pub offering: String,
+    #[arg(long, default_value_t = 1)]
+    pub quantity: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrderCommand {
+    /// Ask the provider what it would charge (a dry run: nothing is bought).
+    #[command(
+        after_help = "Examples:\n  esimdesk order validate --provider esimgo --offering esim_1GB_7D_NL_V2\n\n\
+        JSON: { offering, quantity, quoted_cost, provider_total, retail_total }."
+    )]
+    Validate {
+        #[command(flatten)]
+        target: OrderTarget,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Buy: journaled first, validated, then sent once. Prints the ICCID and the LPA: code.
+    #[command(
+        after_help = "Examples:\n  esimdesk order place --provider esimgo --offering esim_1GB_7D_NL_V2 --reference walkin-0042 \\\n      \
+        --payment-ref TERM-98765 --name 'Ana Ruiz' --email ana@example.com\n\n\
+        A reference can be used once: repeating the command cannot buy twice. If the provider's\n\
+        answer is lost the order is left unknown (exit 1): run `esimdesk reconcile`, never buy again.\n\
+        JSON: { order, esims: [{ iccid, code: { canonical, smdp_address, matching_id, ... } }] }."
+    )]
+    Place {
+        #[command(flatten)]
+        target: OrderTarget,
+        /// The desk's own reference for this sale (generated when absent).
+        #[arg(long)]
+        reference: Option<String>,
+        /// The card terminal's or payment provider's reference.
+        #[arg(long)]
+        payment_ref: Option<String>,
+        /// Customer's name.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EsimCommand {
+    /// Ask the provider for the eSIM's packages and remaining data now.
+    #[command(
+        after_help = "Examples:\n  esimdesk esim usage 8944538532046590109\n  esimdesk esim usage 8944538532046590109 --json\n\n\
+        JSON: { iccid, profile_status, packages: [{ offering_code, state, allowance, usage, starts_at, ends_at }], taken_at }."
+    )]
+    Usage {
+        iccid: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Find eSIMs by ICCID, customer name, email or phone.
+    Find {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}

@@ -1,0 +1,333 @@
+//! Catalogues, search, orders and eSIMs.
+
+use std::io::Write;
+
+use esimdesk_app::catalogue::{self, SyncProgress};
+use esimdesk_app::checkout::{self, CheckoutRequest, CheckoutStep};
+use esimdesk_app::{Desk, esims};
+use esimdesk_core::{Country, Customer, Offering, ProviderKind, Region};
+use esimdesk_providers::CatalogueQuery;
+use esimdesk_store::{SearchHit, SearchQuery, SearchSort};
+
+use crate::args::{CatalogueCommand, EsimCommand, OrderCommand, SearchArgs, SortArg};
+use crate::{Failure, output};
+
+pub async fn catalogue(desk: &Desk, command: CatalogueCommand) -> Result<(), Failure> {
+    match command {
+        CatalogueCommand::List {
+            provider,
+            country,
+            region,
+            json,
+        } => {
+            let mut query = CatalogueQuery::all();
+            for code in &country {
+                query.countries.push(
+                    Country::parse(code).map_err(|e| Failure::Invalid(format!("country: {e}")))?,
+                );
+            }
+            query.region = region.as_deref().map(Region::from_provider_name);
+            let offerings = catalogue::browse(desk, &provider, &query).await?;
+            output::either(json.json, &offerings, |list| {
+                list.iter().map(offering_line).collect()
+            })
+        }
+    }
+}
+
+fn offering_line(o: &Offering) -> String {
+    let countries: Vec<String> = o.countries.iter().take(6).map(|c| c.code()).collect();
+    let more = if o.countries.len() > 6 { ", …" } else { "" };
+    format!(
+        "{:<28} {:>9} {:>4} days {:>12}  {}{more}\n",
+        o.code,
+        o.data.to_string(),
+        o.validity_days,
+        o.cost.to_string(),
+        countries.join(",")
+    )
+}
+
+pub async fn sync(desk: &Desk, json: bool) -> Result<(), Failure> {
+    let report = catalogue::sync_all(desk, &|p| {
+        let line = match p {
+            SyncProgress::Fetching {
+                account_id,
+                pages_done,
+                page_count,
+                offerings,
+            } => format!(
+                "{account_id}: page {pages_done}{} ({offerings} offerings)",
+                page_count.map(|n| format!("/{n}")).unwrap_or_default()
+            ),
+            SyncProgress::Saving {
+                account_id,
+                offerings,
+            } => format!("{account_id}: saved {offerings}"),
+            SyncProgress::Done {
+                account_id,
+                offerings,
+            } => format!("{account_id}: done, {offerings} offerings"),
+            SyncProgress::Failed {
+                account_id,
+                message,
+            } => format!("{account_id}: failed: {message}"),
+        };
+        let _ = writeln!(std::io::stderr(), "{line}");
+    })
+    .await?;
+    let failed = report.iter().filter(|r| r.error.is_some()).count();
+    output::either(json, &report, |r| {
+        if r.is_empty() {
+            return "no provider accounts to sync: add one with `esimdesk providers add`\n"
+                .to_owned();
+        }
+        r.iter()
+            .map(|a| match (&a.offerings, &a.error) {
+                (Some(n), _) => format!("{}: {n} offerings cached\n", a.account_id),
+                (None, Some(e)) => format!("{}: kept the previous catalogue: {e}\n", a.account_id),
+                (None, None) => String::new(),
+            })
+            .collect()
+    })?;
+    if failed > 0 {
+        return Err(Failure::Other(format!(
+            "{failed} account(s) failed to sync"
+        )));
+    }
+    Ok(())
+}
+
+/// "5GB", "500MB", "1.5 GB" → bytes (decimal units, as providers count).
+fn parse_data(text: &str) -> Result<u64, Failure> {
+    let t = text.trim().to_ascii_uppercase().replace(' ', "");
+    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => t.split_at(i),
+        None => (t.as_str(), "GB"),
+    };
+    let multiplier: u64 = match unit {
+        "GB" | "G" => 1_000_000_000,
+        "MB" | "M" => 1_000_000,
+        _ => {
+            return Err(Failure::Invalid(format!(
+                "min-data: '{text}' is not like 5GB or 500MB"
+            )));
+        }
+    };
+    let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
+    let bad = || Failure::Invalid(format!("min-data: '{text}' is not like 5GB or 500MB"));
+    let whole: u64 = whole.parse().map_err(|_| bad())?;
+    let frac_value: u64 = if frac.is_empty() {
+        0
+    } else {
+        let digits = frac.len().min(9) as u32;
+        frac[..digits as usize].parse::<u64>().map_err(|_| bad())? * multiplier / 10u64.pow(digits)
+    };
+    whole
+        .checked_mul(multiplier)
+        .and_then(|w| w.checked_add(frac_value))
+        .ok_or_else(bad)
+}
+
+/// "19.99" → 1999 minor units (two decimals: the desk's currency).
+fn parse_price(text: &str) -> Result<i64, Failure> {
+    let bad = || Failure::Invalid(format!("max-price: '{text}' is not an amount like 19.99"));
+    let (whole, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    if frac.len() > 2 {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let cents: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(cents))
+        .filter(|v| *v >= 0)
+        .ok_or_else(bad)
+}
+
+pub fn search(desk: &Desk, args: SearchArgs) -> Result<(), Failure> {
+    let provider = match &args.provider {
+        Some(p) => Some(
+            ProviderKind::from_id(p)
+                .ok_or_else(|| Failure::Invalid(format!("provider: unknown provider '{p}'")))?,
+        ),
+        None => None,
+    };
+    let query = SearchQuery {
+        destination: args.destination.clone(),
+        min_data_bytes: args.min_data.as_deref().map(parse_data).transpose()?,
+        max_days: args.max_days,
+        max_price_minor: args.max_price.as_deref().map(parse_price).transpose()?,
+        unlimited: args.unlimited.then_some(true),
+        provider,
+        sort: match args.sort {
+            SortArg::Price => SearchSort::RetailPrice,
+            SortArg::PerGb => SearchSort::PricePerGb,
+        },
+        limit: args.limit,
+    };
+    let hits = catalogue::search(desk, &query)?;
+    output::either(args.json.json, &hits, |hits| {
+        if hits.is_empty() {
+            return "nothing found (is the catalogue synced? `esimdesk sync`)\n".to_owned();
+        }
+        hits.iter().map(hit_line).collect()
+    })
+}
+
+fn hit_line(h: &SearchHit) -> String {
+    let per_gb = h
+        .price_per_gb_minor
+        .map(|m| format!("{}.{:02}/GB", m / 100, m % 100))
+        .unwrap_or_else(|| "-".into());
+    format!(
+        "{:<10} {:<28} {:>9} {:>4} days {:>12} {:>10}  {}\n",
+        h.account_id,
+        h.offering.code,
+        h.offering.data.to_string(),
+        h.offering.validity_days,
+        h.retail.to_string(),
+        per_gb,
+        h.offering.name
+    )
+}
+
+pub async fn order(desk: &Desk, command: OrderCommand) -> Result<(), Failure> {
+    match command {
+        OrderCommand::Validate { target, json } => {
+            let v = checkout::validate(desk, &target.provider, &target.offering, target.quantity)
+                .await?;
+            output::either(json.json, &v, |v| {
+                format!(
+                    "{} × {}: provider charges {} (catalogue said {}); customer pays {}\n",
+                    v.quantity,
+                    v.offering.offering.code,
+                    v.provider_total
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "— (no dry run)".into()),
+                    v.quoted_cost,
+                    v.retail_total
+                )
+            })
+        }
+        OrderCommand::Place {
+            target,
+            reference,
+            payment_ref,
+            name,
+            email,
+            phone,
+            json,
+        } => {
+            let customer = name.map(|name| Customer {
+                name,
+                email,
+                phone,
+                device_model: None,
+                eid: None,
+            });
+            let request = CheckoutRequest {
+                account_id: target.provider,
+                offering_code: target.offering,
+                quantity: target.quantity,
+                customer,
+                payment_reference: payment_ref,
+                client_reference: reference,
+            };
+            let outcome = checkout::checkout(desk, request, &pause_for_tests).await?;
+            output::either(json.json, &outcome, |o| {
+                let mut text = format!(
+                    "order {}: {}\n",
+                    o.order.order.client_reference,
+                    o.order.order.state.name()
+                );
+                for esim in &o.esims {
+                    text.push_str(&format!("ICCID {}\n", esim.iccid));
+                    match &esim.code {
+                        Some(code) => text.push_str(&format!("{}\n", code.canonical)),
+                        None => text.push_str("activation code not issued yet\n"),
+                    }
+                }
+                text
+            })
+        }
+    }
+}
+
+/// Test hook for the crash tests: with `ESIMDESK_TEST_PAUSE_AT=<step>` (e.g. `submitting`), the
+/// process writes `ESIMDESK_TEST_PAUSE_FILE` when it reaches that step and waits there to be
+/// killed, so a test can SIGKILL it at an exact point of a purchase.
+fn pause_for_tests(step: CheckoutStep) {
+    let Ok(wanted) = std::env::var("ESIMDESK_TEST_PAUSE_AT") else {
+        return;
+    };
+    let name = serde_json::to_value(step)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    if name != wanted {
+        return;
+    }
+    if let Ok(marker) = std::env::var("ESIMDESK_TEST_PAUSE_FILE") {
+        let _ = std::fs::write(marker, &name);
+    }
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+    }
+}
+
+pub async fn esim(desk: &Desk, command: EsimCommand) -> Result<(), Failure> {
+    match command {
+        EsimCommand::Usage { iccid, json } => {
+            let usage = esims::refresh_usage(desk, &iccid).await?;
+            output::either(json.json, &usage, |u| {
+                let mut text = format!("ICCID {}\n", u.iccid);
+                if let Some(status) = u.profile_status {
+                    text.push_str(&format!("profile: {status:?}\n"));
+                }
+                for p in &u.packages {
+                    let remaining = p
+                        .usage
+                        .and_then(|s| s.remaining)
+                        .map(|r| r.to_string())
+                        .unwrap_or_else(|| "?".into());
+                    text.push_str(&format!(
+                        "{:<28} {:<10} {} left of {}\n",
+                        p.offering_code,
+                        p.state.name(),
+                        remaining,
+                        p.allowance
+                    ));
+                }
+                text
+            })
+        }
+        EsimCommand::Find { text, limit, json } => {
+            let found = esims::find(desk, &text, limit)?;
+            output::json_or_debug(json.json, &found)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn data_amounts() {
+        assert_eq!(parse_data("5GB").ok(), Some(5_000_000_000));
+        assert_eq!(parse_data("500mb").ok(), Some(500_000_000));
+        assert_eq!(parse_data("1.5 GB").ok(), Some(1_500_000_000));
+        assert!(parse_data("lots").is_err());
+    }
+
+    #[test]
+    fn prices() {
+        assert_eq!(parse_price("19.99").ok(), Some(1999));
+        assert_eq!(parse_price("5").ok(), Some(500));
+        assert_eq!(parse_price("5.5").ok(), Some(550));
+        assert!(parse_price("5.555").is_err());
+        assert!(parse_price("-1").is_err());
+    }
+}

@@ -1,0 +1,415 @@
+//! The `esimdesk` binary against the eSIM Go sandbox on loopback, with the real OS keychain.
+//!
+//! These tests need a Secret Service (the keys go to the OS keychain, never to the database), so
+//! they are ignored by a plain `cargo test`; `cargo xtask test` runs them inside a D-Bus session
+//! with an unlocked gnome-keyring.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use esimdesk_sandbox::{BlockingSandbox, FaultKind, FaultSpec, SandboxConfig, start_blocking};
+use serde_json::Value;
+
+struct Desk {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    sandbox: BlockingSandbox,
+    /// A unique account id per test, so tests sharing one keychain never meet.
+    account: String,
+}
+
+fn desk() -> Desk {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let sandbox = start_blocking(SandboxConfig::for_tests()).unwrap();
+    let account = format!("esimgo-{}", std::process::id() as u64 * 1000 + next_id());
+    Desk {
+        _dir: dir,
+        data,
+        sandbox,
+        account,
+    }
+}
+
+fn next_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::SeqCst)
+}
+
+impl Desk {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_esimdesk"));
+        c.arg("--data-dir").arg(&self.data);
+        c.env_remove("ESIMDESK_TEST_PAUSE_AT");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).stdin(Stdio::null()).output().unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn add_account(&self, key: &str) -> Output {
+        let mut child = self
+            .cmd()
+            .args([
+                "providers",
+                "add",
+                "esimgo",
+                "--id",
+                &self.account,
+                "--json",
+                "--base-url",
+            ])
+            .arg(self.sandbox.esimgo_base_url())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{key}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn ready(&self) {
+        let out = self.add_account(&self.sandbox.esimgo_api_key().to_owned());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.json(&["sync", "--json"]);
+    }
+
+    fn remove_account(&self) {
+        let _ = self.run(&["providers", "remove", &self.account]);
+    }
+}
+
+#[test]
+#[ignore = "needs a Secret Service: cargo xtask test runs it"]
+fn walk_in_sale_from_key_to_usage() {
+    let d = desk();
+    let added = d.add_account(&d.sandbox.esimgo_api_key().to_owned());
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let added: Value = serde_json::from_slice(&added.stdout).unwrap();
+    assert_eq!(added["account"]["id"], d.account.as_str());
+    assert!(added["balance"]["minor"].as_i64().unwrap() > 0);
+
+    // Live catalogue, filtered by the provider.
+    let fr = d.json(&[
+        "catalogue",
+        "list",
+        "--provider",
+        &d.account,
+        "--country",
+        "FR",
+        "--json",
+    ]);
+    let fr = fr.as_array().unwrap();
+    assert!(!fr.is_empty());
+    assert!(
+        fr.iter()
+            .all(|o| o["countries"].as_array().unwrap().iter().any(|c| c == "FR"))
+    );
+
+    // Sync, then search offline.
+    let synced = d.json(&["sync", "--json"]);
+    assert!(synced[0]["offerings"].as_u64().unwrap() >= 50);
+    let hits = d.json(&["search", "netherlands", "--json"]);
+    let code = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["offering"]["code"].as_str().unwrap().to_owned())
+        .find(|c| c == "esim_1GB_7D_NL_V2")
+        .expect("the sandbox's NL bundle is found by country name");
+
+    let v = d.json(&[
+        "order",
+        "validate",
+        "--provider",
+        &d.account,
+        "--offering",
+        &code,
+        "--json",
+    ]);
+    assert_eq!(v["provider_total"], v["quoted_cost"]);
+    assert!(
+        d.sandbox.admin().order_references().is_empty(),
+        "validate bought nothing"
+    );
+
+    let placed = d.json(&[
+        "order",
+        "place",
+        "--provider",
+        &d.account,
+        "--offering",
+        &code,
+        "--reference",
+        "walkin-0001",
+        "--payment-ref",
+        "TERM-1",
+        "--name",
+        "Ana Ruiz",
+        "--email",
+        "ana@example.com",
+        "--json",
+    ]);
+    assert_eq!(placed["order"]["order"]["state"], "completed");
+    let esim = &placed["esims"][0];
+    let iccid = esim["iccid"].as_str().unwrap().to_owned();
+    let canonical = esim["code"]["canonical"].as_str().unwrap();
+    let parsed = d.json(&["code", "parse", canonical]);
+    assert_eq!(parsed["canonical"], canonical);
+    assert_eq!(d.sandbox.admin().order_references().len(), 1);
+
+    // Text output prints the ICCID and the LPA: code.
+    let again = d.run(&[
+        "order",
+        "place",
+        "--provider",
+        &d.account,
+        "--offering",
+        &code,
+        "--reference",
+        "walkin-0001",
+    ]);
+    assert_eq!(again.status.code(), Some(2), "a used reference is refused");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already used"));
+    assert_eq!(
+        d.sandbox.admin().order_references().len(),
+        1,
+        "never bought twice"
+    );
+
+    let usage = d.json(&["esim", "usage", &iccid, "--json"]);
+    assert_eq!(usage["iccid"], iccid.as_str());
+    assert_eq!(usage["packages"][0]["offering_code"], code.as_str());
+
+    let orders = d.json(&["orders", "--json"]);
+    assert_eq!(orders.as_array().unwrap().len(), 1);
+    assert_eq!(orders[0]["order"]["payment_reference"], "TERM-1");
+    d.remove_account();
+}
+
+#[test]
+#[ignore = "needs a Secret Service: cargo xtask test runs it"]
+fn a_wrong_key_is_refused_and_nothing_is_stored() {
+    let d = desk();
+    let out = d.add_account("not-the-key");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.to_lowercase().contains("key"), "{stderr}");
+    assert!(
+        !stderr.contains("not-the-key"),
+        "the key leaked into an error: {stderr}"
+    );
+    let list = d.json(&["providers", "list", "--json"]);
+    assert!(list.as_array().unwrap().is_empty());
+}
+
+fn order_states(d: &Desk) -> Vec<(String, String)> {
+    d.json(&["orders", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["order"]["client_reference"].as_str().unwrap().to_owned(),
+                o["order"]["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn wait_for(path: &Path) {
+    for _ in 0..600 {
+        if path.exists() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the purchase never reached the pause point");
+}
+
+#[test]
+#[ignore = "needs a Secret Service: cargo xtask test runs it"]
+fn sigkill_at_every_step_then_reconcile_gives_exactly_one_order() {
+    // (step at which the process is killed, whether the provider has the order by then)
+    for (step, bought) in [
+        ("journaled", false),
+        ("validated", false),
+        ("submitting", false),
+        ("answered", true),
+        ("delivered", true),
+    ] {
+        let d = desk();
+        d.ready();
+        let reference = format!("crash-{step}");
+        let marker = d.data.join("paused");
+        let mut child = d
+            .cmd()
+            .args([
+                "order",
+                "place",
+                "--provider",
+                &d.account,
+                "--offering",
+                "esim_1GB_7D_NL_V2",
+            ])
+            .args(["--reference", &reference])
+            .env("ESIMDESK_TEST_PAUSE_AT", step)
+            .env("ESIMDESK_TEST_PAUSE_FILE", &marker)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for(&marker);
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+
+        let at_provider = d.sandbox.admin().order_references().len();
+        assert_eq!(
+            at_provider,
+            usize::from(bought),
+            "{step}: orders at the provider"
+        );
+
+        let settled = d.json(&["reconcile", "--grace-seconds", "0", "--json"]);
+        let expected = if bought { "completed" } else { "failed" };
+        assert_eq!(
+            order_states(&d),
+            vec![(reference.clone(), expected.to_owned())],
+            "{step}: {settled}"
+        );
+        assert_eq!(
+            d.sandbox.admin().order_references().len(),
+            usize::from(bought),
+            "{step}: reconciliation never buys"
+        );
+        if bought {
+            // The eSIM the provider issued is the one the desk now holds, with its code.
+            let iccid = d.sandbox.admin().iccids()[0].clone();
+            let found = d.json(&["esim", "find", &iccid, "--json"]);
+            assert_eq!(found.as_array().unwrap().len(), 1, "{step}: {found}");
+        }
+        // A second reconcile has nothing left to do.
+        let again = d.json(&["reconcile", "--grace-seconds", "0", "--json"]);
+        assert!(again.as_array().unwrap().is_empty(), "{step}: {again}");
+        d.remove_account();
+    }
+}
+
+#[test]
+#[ignore = "needs a Secret Service: cargo xtask test runs it"]
+fn a_reply_lost_after_commit_is_unknown_then_reconciled_never_rebought() {
+    let d = desk();
+    d.ready();
+    d.sandbox
+        .admin()
+        .add_fault(
+            FaultSpec::new(FaultKind::DropAfterCommit)
+                .on("POST", "/v2.4/orders")
+                .times(1),
+        )
+        .unwrap();
+    let out = d.run(&[
+        "order",
+        "place",
+        "--provider",
+        &d.account,
+        "--offering",
+        "esim_1GB_7D_NL_V2",
+        "--reference",
+        "lost-1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("reconcile"), "{stderr}");
+    assert_eq!(order_states(&d), vec![("lost-1".into(), "unknown".into())]);
+    assert_eq!(d.sandbox.admin().order_references().len(), 1);
+
+    d.json(&["reconcile", "--grace-seconds", "0", "--json"]);
+    assert_eq!(
+        order_states(&d),
+        vec![("lost-1".into(), "completed".into())]
+    );
+    assert_eq!(
+        d.sandbox.admin().order_references().len(),
+        1,
+        "never bought twice"
+    );
+    d.remove_account();
+}
+
+#[test]
+#[ignore = "needs a Secret Service: cargo xtask test runs it"]
+fn the_key_appears_nowhere_but_the_keychain() {
+    let d = desk();
+    let key = d.sandbox.esimgo_api_key().to_owned();
+    let added = d.add_account(&key);
+    let mut outputs = vec![added];
+    outputs.push(d.run(&["sync", "--json"]));
+    outputs.push(d.run(&[
+        "order",
+        "place",
+        "--provider",
+        &d.account,
+        "--offering",
+        "esim_1GB_7D_NL_V2",
+        "--reference",
+        "leak-1",
+    ]));
+    // An error path too: a bundle the provider refuses.
+    outputs.push(d.run(&[
+        "order",
+        "place",
+        "--provider",
+        &d.account,
+        "--offering",
+        "esim_nope",
+        "--reference",
+        "leak-2",
+    ]));
+    outputs.push(d.run(&["providers", "list", "--json"]));
+    for out in &outputs {
+        for stream in [&out.stdout, &out.stderr] {
+            assert!(
+                !String::from_utf8_lossy(stream).contains(&key),
+                "the key leaked into output"
+            );
+        }
+    }
+    for entry in std::fs::read_dir(&d.data).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(
+            !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+            "the key is in a database file"
+        );
+    }
+    d.remove_account();
+}
