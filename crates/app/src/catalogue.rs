@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use ts_rs::TS;
 
 use crate::AppError;
+
 use crate::desk::Desk;
 
 /// Progress of a catalogue sync, per account, for the UI's progress bar and the CLI.
@@ -138,6 +139,26 @@ async fn try_sync_account(
     Ok((saved, catalogue.skipped.len()))
 }
 
+/// How old each account's cached catalogue is: works offline.
+pub fn freshness(desk: &Desk) -> Result<Vec<esimdesk_store::CatalogueFreshness>, AppError> {
+    Ok(desk.store().catalogue_freshness()?)
+}
+
+/// "3 minutes", "2 hours", "5 days": how a desk agent reads an age.
+pub fn age_in_words(age: time::Duration) -> String {
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    let minutes = age.whole_minutes().max(0);
+    if minutes < 1 {
+        "less than a minute".to_owned()
+    } else if minutes < 60 {
+        plural(minutes, "minute")
+    } else if minutes < 48 * 60 {
+        plural(minutes / 60, "hour")
+    } else {
+        plural(minutes / (24 * 60), "day")
+    }
+}
+
 /// Searches the local catalogue: works offline.
 pub fn search(desk: &Desk, query: &SearchQuery) -> Result<Vec<SearchHit>, AppError> {
     Ok(desk.store().search(query)?)
@@ -152,4 +173,19 @@ pub async fn browse(
     let provider = desk.provider(account_id)?;
     let catalogue = provider.catalogue(query, &|_| {}).await?;
     Ok(catalogue.offerings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::age_in_words;
+    use time::Duration;
+
+    #[test]
+    fn ages_read_naturally() {
+        assert_eq!(age_in_words(Duration::seconds(20)), "less than a minute");
+        assert_eq!(age_in_words(Duration::minutes(1)), "1 minute");
+        assert_eq!(age_in_words(Duration::minutes(59)), "59 minutes");
+        assert_eq!(age_in_words(Duration::hours(3)), "3 hours");
+        assert_eq!(age_in_words(Duration::days(4)), "4 days");
+    }
 }

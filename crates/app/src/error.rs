@@ -44,7 +44,7 @@ pub enum AppError {
          the customer was charged. Do not sell it again: reconcile the order (it asks the provider)"
     )]
     OutcomeUnknown { client_reference: String },
-    #[error("order {client_reference} was refused by the provider, nothing was bought: {source}")]
+    #[error("order {client_reference}: nothing was bought: {source}")]
     Refused {
         client_reference: String,
         source: ProviderError,

@@ -202,6 +202,12 @@ pub enum ProvidersCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CatalogueCommand {
+    /// How fresh each account's cached catalogue is (works offline).
+    #[command(
+        after_help = "Examples:\n  esimdesk catalogue status\n  esimdesk catalogue status --json\n\n\
+        JSON: [{ account_id, provider, label, fetched_at (or null: never synced), offerings }]."
+    )]
+    Status(JsonFlag),
     /// List a provider's offerings live (every page), optionally by country or region.
     #[command(
         after_help = "Examples:\n  esimdesk catalogue list --provider esimgo --country FR\n  \
@@ -322,7 +328,11 @@ pub enum EsimCommand {
         #[command(flatten)]
         json: JsonFlag,
     },
-    /// Find eSIMs by ICCID, customer name, email or phone.
+    /// Find eSIMs by ICCID, customer name, email or phone (found offline, in the local database).
+    #[command(
+        after_help = "Examples:\n  esimdesk esim find 8944538\n  esimdesk esim find ana@example.com --json\n\n\
+        JSON: [{ iccid, provider, account_id, profile_status, order_reference, customer_id, customer_name, customer_email, customer_phone, packages, created_at }]."
+    )]
     Find {
         text: String,
         #[arg(long, default_value_t = 20)]

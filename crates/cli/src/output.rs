@@ -22,12 +22,3 @@ pub fn either<T: serde::Serialize + ?Sized>(
         Ok(())
     }
 }
-
-/// JSON when asked, otherwise one pretty JSON document too (for lists whose text form is not
-/// designed yet, JSON is the readable form).
-pub fn json_or_debug<T: serde::Serialize + ?Sized>(
-    _as_json: bool,
-    value: &T,
-) -> Result<(), Failure> {
-    json(value)
-}

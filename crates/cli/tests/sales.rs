@@ -413,3 +413,80 @@ fn the_key_appears_nowhere_but_the_keychain() {
     }
     d.remove_account();
 }
+
+#[test]
+#[ignore = "needs a Secret Service: cargo xtask test runs it"]
+fn search_works_offline_and_buying_says_it_needs_the_network() {
+    let d = desk();
+    d.ready();
+    let account = d.account.clone();
+    let Desk {
+        _dir,
+        data,
+        sandbox,
+        account: _,
+    } = d;
+    sandbox.shutdown();
+    let offline = Desk2 { data: data.clone() };
+
+    let hits = offline.json(&["search", "NL", "--min-data", "1GB", "--json"]);
+    assert!(
+        !hits.as_array().unwrap().is_empty(),
+        "the cached catalogue answers offline"
+    );
+    let fresh = offline.json(&["catalogue", "status", "--json"]);
+    assert_eq!(fresh[0]["account_id"], account.as_str());
+    assert!(fresh[0]["fetched_at"].is_string());
+    let text = offline.run(&["catalogue", "status"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("ago"));
+
+    let out = offline.run(&[
+        "order",
+        "place",
+        "--provider",
+        &account,
+        "--offering",
+        "esim_1GB_7D_NL_V2",
+        "--reference",
+        "offline-1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(
+        stderr.contains("network") || stderr.contains("reach"),
+        "{stderr}"
+    );
+    let orders = offline.json(&["orders", "--json"]);
+    assert_eq!(
+        orders[0]["order"]["state"], "failed",
+        "nothing sent, nothing bought"
+    );
+    let _ = offline.run(&["providers", "remove", &account]);
+}
+
+/// A desk whose provider is gone.
+struct Desk2 {
+    data: PathBuf,
+}
+
+impl Desk2 {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_esimdesk"))
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}

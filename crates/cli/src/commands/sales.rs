@@ -14,6 +14,23 @@ use crate::{Failure, output};
 
 pub async fn catalogue(desk: &Desk, command: CatalogueCommand) -> Result<(), Failure> {
     match command {
+        CatalogueCommand::Status(json) => {
+            let freshness = catalogue::freshness(desk)?;
+            let now = time::OffsetDateTime::now_utc();
+            output::either(json.json, &freshness, |list| {
+                list.iter()
+                    .map(|f| match f.fetched_at {
+                        Some(at) => format!(
+                            "{:<16} {:>7} offerings, synced {} ago\n",
+                            f.account_id,
+                            f.offerings,
+                            catalogue::age_in_words(now - at)
+                        ),
+                        None => format!("{:<16} never synced: run `esimdesk sync`\n", f.account_id),
+                    })
+                    .collect()
+            })
+        }
         CatalogueCommand::List {
             provider,
             country,
@@ -304,7 +321,22 @@ pub async fn esim(desk: &Desk, command: EsimCommand) -> Result<(), Failure> {
         }
         EsimCommand::Find { text, limit, json } => {
             let found = esims::find(desk, &text, limit)?;
-            output::json_or_debug(json.json, &found)
+            output::either(json.json, &found, |list| {
+                if list.is_empty() {
+                    return "no eSIM matches\n".to_owned();
+                }
+                list.iter()
+                    .map(|e| {
+                        format!(
+                            "{:<22} {:<10} {:<24} {}\n",
+                            e.iccid,
+                            e.account_id,
+                            e.customer_name.as_deref().unwrap_or("-"),
+                            e.order_reference.as_deref().unwrap_or("-"),
+                        )
+                    })
+                    .collect()
+            })
         }
     }
 }
