@@ -2,8 +2,9 @@
 //!
 //! - **ingest**: 100,000 offerings (the sandbox's deterministic eSIM Go catalogue, seed 7, mapped
 //!   to core `Offering`s) into an empty database with `Store::replace_catalogue`, against bare
-//!   rusqlite inserting the very same rows (read back from the store's result) into the same
-//!   schema, one prepared statement per table in one transaction.
+//!   rusqlite inserting the very same rows (read back from the store's result: coverages, their
+//!   destinations, offerings) into the same schema, one prepared statement per table in one
+//!   transaction.
 //! - **search**: a typed destination search — "spa" (partial country name) with at least 5 GB,
 //!   cheapest 50, mapped to core types — against one hand-written SQL query doing the same (name
 //!   lookup, join, filter, sort, limit) with its rows mapped to core types.
@@ -98,8 +99,9 @@ fn new_store(path: &Path) -> Store {
 
 /// The rows the store wrote, in the order it wrote them.
 struct Rows {
-    offerings: Vec<Vec<Value>>,
+    coverages: Vec<Vec<Value>>,
     destinations: Vec<Vec<Value>>,
+    offerings: Vec<Vec<Value>>,
     sync: Vec<Value>,
 }
 
@@ -112,16 +114,16 @@ fn read_rows(path: &Path) -> Rows {
             .collect::<rusqlite::Result<_>>()
             .unwrap()
     };
+    let coverages = all("SELECT id, countries, region FROM coverages ORDER BY id", 3);
+    let destinations = all(
+        "SELECT dest, coverage_id FROM coverage_destinations ORDER BY coverage_id, dest",
+        2,
+    );
     let offerings = all(
-        "SELECT account_id, provider, code, code_key, name, countries, region, markup_region,
+        "SELECT account_id, coverage_id, provider, code, code_key, name, region, markup_region,
             data_bytes, validity_days, cost_minor, currency, retail_minor, price_per_gb_minor,
             activation, speeds, top_up FROM offerings ORDER BY id",
         17,
-    );
-    let destinations = all(
-        "SELECT dest, retail_minor, offering_id, account_id, provider, data_bytes, validity_days,
-            price_per_gb_minor FROM offering_destinations ORDER BY dest, retail_minor, offering_id",
-        8,
     );
     let sync = all(
         "SELECT account_id, fetched_at, offering_count FROM catalogue_syncs",
@@ -129,8 +131,9 @@ fn read_rows(path: &Path) -> Rows {
     )
     .remove(0);
     Rows {
-        offerings,
+        coverages,
         destinations,
+        offerings,
         sync,
     }
 }
@@ -139,24 +142,26 @@ fn bare_ingest(conn: &mut Connection, rows: &Rows) {
     let tx = conn.transaction().unwrap();
     {
         let mut ins = tx
+            .prepare("INSERT INTO coverages (id, countries, region) VALUES (?1, ?2, ?3)")
+            .unwrap();
+        for r in &rows.coverages {
+            ins.execute(params_from_iter(r.iter())).unwrap();
+        }
+        let mut ins = tx
+            .prepare("INSERT INTO coverage_destinations (dest, coverage_id) VALUES (?1, ?2)")
+            .unwrap();
+        for r in &rows.destinations {
+            ins.execute(params_from_iter(r.iter())).unwrap();
+        }
+        let mut ins = tx
             .prepare(
-                "INSERT INTO offerings (account_id, provider, code, code_key, name, countries,
+                "INSERT INTO offerings (account_id, coverage_id, provider, code, code_key, name,
                     region, markup_region, data_bytes, validity_days, cost_minor, currency,
                     retail_minor, price_per_gb_minor, activation, speeds, top_up)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )
             .unwrap();
         for r in &rows.offerings {
-            ins.execute(params_from_iter(r.iter())).unwrap();
-        }
-        let mut ins = tx
-            .prepare(
-                "INSERT INTO offering_destinations (dest, retail_minor, offering_id, account_id,
-                    provider, data_bytes, validity_days, price_per_gb_minor)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .unwrap();
-        for r in &rows.destinations {
             ins.execute(params_from_iter(r.iter())).unwrap();
         }
         tx.execute(
@@ -177,16 +182,17 @@ fn query() -> SearchQuery {
     }
 }
 
-const BARE_SEARCH: &str = "SELECT o.account_id, o.provider, o.code, o.name, o.countries,
+const BARE_SEARCH: &str = "SELECT o.account_id, o.provider, o.code, o.name, c.countries,
         o.region, o.data_bytes, o.validity_days, o.cost_minor, o.currency, o.retail_minor,
         o.price_per_gb_minor, o.speeds, o.top_up, s.fetched_at
-    FROM offering_destinations d
-    CROSS JOIN offerings o ON o.id = d.offering_id
+    FROM offerings o
+    JOIN coverages c ON c.id = o.coverage_id
     JOIN catalogue_syncs s ON s.account_id = o.account_id
-    WHERE d.dest IN (SELECT dest FROM destination_names WHERE name_key >= ?1 AND name_key < ?2)
-      AND (d.data_bytes IS NULL OR d.data_bytes >= ?3)
-    GROUP BY d.offering_id
-    ORDER BY d.retail_minor, d.offering_id
+    WHERE o.coverage_id IN (
+        SELECT coverage_id FROM coverage_destinations WHERE dest IN (
+            SELECT dest FROM destination_names WHERE name_key >= ?1 AND name_key < ?2))
+      AND (o.data_bytes IS NULL OR o.data_bytes >= ?3)
+    ORDER BY o.retail_minor, o.id
     LIMIT 50";
 
 fn bare_search(conn: &Connection) -> Vec<SearchHit> {
@@ -449,8 +455,9 @@ fn main() {
     );
     println!();
     println!(
-        "{} offering-destination index rows. Plain-loop measurements: ingest {ingest_n} runs, \
-         search {search_n} runs, open {open_n} runs.",
+        "{} coverages, {} coverage destinations. Plain-loop measurements: ingest {ingest_n} \
+         runs, search {search_n} runs, open {open_n} runs.",
+        fixture.rows.coverages.len(),
         fixture.rows.destinations.len()
     );
     println!();

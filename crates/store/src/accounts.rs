@@ -86,14 +86,11 @@ impl Store {
     pub fn remove_account(&self, id: &str) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
-            "DELETE FROM offering_destinations WHERE account_id = ?1",
-            [id],
-        )?;
         let n = tx.execute("DELETE FROM provider_accounts WHERE id = ?1", [id])?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("provider account '{id}'")));
         }
+        crate::catalogue::drop_unused_coverages(&tx)?;
         tx.commit()?;
         Ok(())
     }

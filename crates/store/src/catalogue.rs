@@ -5,7 +5,7 @@
 //! the new ones written, and nothing is visible to anyone until the commit. An error, a panic or a
 //! killed process before the commit leaves the previous catalogue exactly as it was.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use esimdesk_core::{Country, Money, Offering, ProviderKind, Region};
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
@@ -20,8 +20,8 @@ use crate::names::searchable_regions;
 use crate::settings;
 use crate::store::Store;
 use crate::util::{
-    activation_name, countries, currency, from_ts_opt, home_region, i64_to_u64, join_countries,
-    provider, region, ts, u64_to_i64,
+    activation_name, currency, from_ts_opt, home_region, i64_to_u64, join_countries, provider,
+    region, ts, u64_to_i64,
 };
 
 /// How fresh one account's cached catalogue is.
@@ -111,50 +111,62 @@ pub(crate) fn dest_keys(countries: &[Country], region: Option<Region>, out: &mut
     }
 }
 
-/// One row of `offering_destinations`.
-pub(crate) struct DestRow {
-    pub dest: Dest,
-    pub retail_minor: i64,
-    pub offering_id: i64,
-    pub account: usize,
-    pub provider: ProviderKind,
-    pub data_bytes: Option<i64>,
-    pub validity_days: i64,
-    pub price_per_gb_minor: Option<i64>,
+/// Coverage ids by (countries, search region), loaded once per write transaction.
+pub(crate) struct Coverages {
+    ids: HashMap<(String, Option<&'static str>), i64>,
 }
 
-/// Writes index rows in key order, so the clustered index grows by appending.
-pub(crate) fn insert_dest_rows(
-    tx: &Transaction,
-    accounts: &[String],
-    rows: &mut [DestRow],
-) -> Result<()> {
-    rows.sort_unstable_by(|a, b| {
-        a.dest
-            .key()
-            .cmp(b.dest.key())
-            .then(a.retail_minor.cmp(&b.retail_minor))
-            .then(a.offering_id.cmp(&b.offering_id))
-    });
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO offering_destinations (dest, retail_minor, offering_id, account_id, provider,
-            data_bytes, validity_days, price_per_gb_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    for r in rows.iter() {
-        let account = accounts
-            .get(r.account)
-            .ok_or_else(|| StoreError::corrupt("account index"))?;
-        stmt.execute(params![
-            r.dest.key(),
-            r.retail_minor,
-            r.offering_id,
-            account,
-            r.provider.id(),
-            r.data_bytes,
-            r.validity_days,
-            r.price_per_gb_minor
-        ])?;
+impl Coverages {
+    pub(crate) fn load(tx: &Transaction) -> Result<Coverages> {
+        let mut stmt = tx.prepare("SELECT id, countries, region FROM coverages")?;
+        let mut rows = stmt.query([])?;
+        let mut ids = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let region = r
+                .get::<_, Option<String>>(2)?
+                .map(|c| region(&c).map(Region::code))
+                .transpose()?;
+            ids.insert((r.get::<_, String>(1)?, region), r.get::<_, i64>(0)?);
+        }
+        Ok(Coverages { ids })
     }
+
+    /// The id of the coverage of these countries (in this order) and region, created with its
+    /// destination keys when new.
+    pub(crate) fn id(
+        &mut self,
+        tx: &Transaction,
+        countries: &[Country],
+        named_region: Option<Region>,
+        keys: &mut Vec<Dest>,
+    ) -> Result<i64> {
+        let region = search_region(countries, named_region).map(Region::code);
+        let joined = join_countries(countries);
+        if let Some(id) = self.ids.get(&(joined.clone(), region)) {
+            return Ok(*id);
+        }
+        tx.prepare_cached("INSERT INTO coverages (countries, region) VALUES (?1, ?2)")?
+            .execute(params![joined, region])?;
+        let id = tx.last_insert_rowid();
+        dest_keys(countries, named_region, keys);
+        let mut dest = tx.prepare_cached(
+            "INSERT OR IGNORE INTO coverage_destinations (dest, coverage_id) VALUES (?1, ?2)",
+        )?;
+        for k in keys.iter() {
+            dest.execute(params![k.key(), id])?;
+        }
+        self.ids.insert((joined, region), id);
+        Ok(id)
+    }
+}
+
+/// Drops coverages no offering uses any more (through the search index's first column).
+pub(crate) fn drop_unused_coverages(tx: &Transaction) -> Result<()> {
+    tx.execute(
+        "DELETE FROM coverages WHERE NOT EXISTS
+            (SELECT 1 FROM offerings o WHERE o.coverage_id = coverages.id)",
+        [],
+    )?;
     Ok(())
 }
 
@@ -173,8 +185,8 @@ fn price(
     Ok((retail, per_gb))
 }
 
-const INSERT_OFFERING: &str = "INSERT INTO offerings (account_id, provider, code, code_key, name,
-    countries, region, markup_region, data_bytes, validity_days, cost_minor, currency,
+const INSERT_OFFERING: &str = "INSERT INTO offerings (account_id, coverage_id, provider, code,
+    code_key, name, region, markup_region, data_bytes, validity_days, cost_minor, currency,
     retail_minor, price_per_gb_minor, activation, speeds, top_up)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
@@ -194,77 +206,54 @@ fn check(o: &Offering) -> Result<()> {
     Ok(())
 }
 
-/// Recomputes every offering's retail price under the current rules and rebuilds the search
-/// index (inside the caller's transaction).
+/// Recomputes every offering's retail price under the current rules (inside the caller's
+/// transaction).
 pub(crate) fn reprice_all(tx: &Transaction) -> Result<()> {
     let book = MarkupBook::load(tx)?;
-    let mut accounts: Vec<String> = Vec::new();
-    let mut rows: Vec<DestRow> = Vec::new();
     let mut changed: Vec<(i64, i64, Option<i64>)> = Vec::new();
     {
         let mut stmt = tx.prepare(
-            "SELECT id, account_id, provider, countries, region, markup_region, cost_minor,
-                    currency, data_bytes, validity_days, retail_minor, price_per_gb_minor
-             FROM offerings ORDER BY account_id",
+            "SELECT id, provider, markup_region, cost_minor, currency, data_bytes, retail_minor,
+                    price_per_gb_minor
+             FROM offerings",
         )?;
         let mut q = stmt.query([])?;
-        let mut keys = Vec::new();
         while let Some(r) = q.next()? {
             let id: i64 = r.get(0)?;
-            let account: String = r.get(1)?;
-            if accounts.last() != Some(&account) {
-                accounts.push(account);
-            }
-            let account_index = accounts.len() - 1;
-            let provider = provider(&r.get::<_, String>(2)?)?;
-            let cs = countries(&r.get::<_, String>(3)?)?;
-            let named = r
-                .get::<_, Option<String>>(4)?
-                .map(|c| region(&c))
-                .transpose()?;
+            let provider = provider(&r.get::<_, String>(1)?)?;
             let mregion = r
-                .get::<_, Option<String>>(5)?
+                .get::<_, Option<String>>(2)?
                 .map(|c| region(&c))
                 .transpose()?;
-            let cost = Money::from_minor(r.get(6)?, currency(&r.get::<_, String>(7)?)?);
-            let data_bytes: Option<i64> = r.get(8)?;
-            let validity_days: i64 = r.get(9)?;
-            let old: (i64, Option<i64>) = (r.get(10)?, r.get(11)?);
-            let data = data_bytes
+            let cost = Money::from_minor(r.get(3)?, currency(&r.get::<_, String>(4)?)?);
+            let data = r
+                .get::<_, Option<i64>>(5)?
                 .map(|b| i64_to_u64(b, "data amount"))
                 .transpose()?;
+            let old: (i64, Option<i64>) = (r.get(6)?, r.get(7)?);
             let (retail, per_gb) = price(&book, provider, mregion, cost, data)?;
             if (retail.minor(), per_gb) != old {
                 changed.push((id, retail.minor(), per_gb));
             }
-            dest_keys(&cs, named, &mut keys);
-            for d in &keys {
-                rows.push(DestRow {
-                    dest: *d,
-                    retail_minor: retail.minor(),
-                    offering_id: id,
-                    account: account_index,
-                    provider,
-                    data_bytes,
-                    validity_days,
-                    price_per_gb_minor: per_gb,
-                });
-            }
         }
     }
-    if changed.is_empty() {
-        return Ok(());
+    let mut upd = tx
+        .prepare("UPDATE offerings SET retail_minor = ?2, price_per_gb_minor = ?3 WHERE id = ?1")?;
+    for (id, retail, per_gb) in &changed {
+        upd.execute(params![id, retail, per_gb])?;
     }
-    {
-        let mut upd = tx.prepare(
-            "UPDATE offerings SET retail_minor = ?2, price_per_gb_minor = ?3 WHERE id = ?1",
-        )?;
-        for (id, retail, per_gb) in &changed {
-            upd.execute(params![id, retail, per_gb])?;
-        }
-    }
-    tx.execute("DELETE FROM offering_destinations", [])?;
-    insert_dest_rows(tx, &accounts, &mut rows)
+    Ok(())
+}
+
+/// An offering mapped to its row, before it is written.
+struct Prepared<'a> {
+    offering: &'a Offering,
+    coverage_id: i64,
+    code_key: String,
+    markup_region: Option<Region>,
+    data_bytes: Option<i64>,
+    retail: i64,
+    per_gb: Option<i64>,
 }
 
 fn replace(
@@ -287,74 +276,75 @@ fn replace(
         )));
     }
     let book = MarkupBook::load(&tx)?;
-    tx.execute(
-        "DELETE FROM offering_destinations WHERE account_id = ?1",
-        [account_id],
-    )?;
     tx.execute("DELETE FROM offerings WHERE account_id = ?1", [account_id])?;
+    let mut coverages = Coverages::load(&tx)?;
 
-    let accounts = vec![account_id.to_owned()];
-    let mut rows: Vec<DestRow> = Vec::with_capacity(offerings.len() * 2);
+    // Map and price everything first; then write in search-index order, so the table and its
+    // search index both grow by appending.
+    let mut rows: Vec<Prepared<'_>> = Vec::with_capacity(offerings.len());
     let mut seen: HashSet<String> = HashSet::with_capacity(offerings.len());
     let mut keys = Vec::new();
-    let mut stored = 0usize;
+    for o in offerings {
+        check(o)?;
+        let code_key = o.code.to_lowercase();
+        if !seen.insert(code_key.clone()) {
+            continue;
+        }
+        let markup_region = markup_region(&o.countries, o.region);
+        let (retail, per_gb) = price(
+            &book,
+            o.provider,
+            markup_region,
+            o.cost,
+            o.data.limited_bytes(),
+        )?;
+        rows.push(Prepared {
+            offering: o,
+            coverage_id: coverages.id(&tx, &o.countries, o.region, &mut keys)?,
+            code_key,
+            markup_region,
+            data_bytes: o
+                .data
+                .limited_bytes()
+                .map(|b| u64_to_i64(b, "data amount"))
+                .transpose()?,
+            retail: retail.minor(),
+            per_gb,
+        });
+    }
+    rows.sort_by_key(|r| (r.coverage_id, r.retail));
     {
         let mut insert = tx.prepare_cached(INSERT_OFFERING)?;
-        for (i, o) in offerings.iter().enumerate() {
-            check(o)?;
-            let code_key = o.code.to_lowercase();
-            if seen.insert(code_key.clone()) {
-                let mregion = markup_region(&o.countries, o.region);
-                let data_bytes = o
-                    .data
-                    .limited_bytes()
-                    .map(|b| u64_to_i64(b, "data amount"))
-                    .transpose()?;
-                let (retail, per_gb) =
-                    price(&book, o.provider, mregion, o.cost, o.data.limited_bytes())?;
-                let speeds = serde_json::to_string(&o.speeds)
-                    .map_err(|e| StoreError::Invalid(format!("speeds of {}: {e}", o.code)))?;
-                insert.execute(params![
-                    account_id,
-                    o.provider.id(),
-                    o.code,
-                    code_key,
-                    o.name,
-                    join_countries(&o.countries),
-                    o.region.map(|r| r.code()),
-                    mregion.map(|r| r.code()),
-                    data_bytes,
-                    o.validity_days,
-                    o.cost.minor(),
-                    o.cost.currency().code(),
-                    retail.minor(),
-                    per_gb,
-                    activation_name(o.activation),
-                    speeds,
-                    o.top_up
-                ])?;
-                let id = tx.last_insert_rowid();
-                dest_keys(&o.countries, o.region, &mut keys);
-                for d in &keys {
-                    rows.push(DestRow {
-                        dest: *d,
-                        retail_minor: retail.minor(),
-                        offering_id: id,
-                        account: 0,
-                        provider: o.provider,
-                        data_bytes,
-                        validity_days: i64::from(o.validity_days),
-                        price_per_gb_minor: per_gb,
-                    });
-                }
-                stored += 1;
-            }
+        for (i, r) in rows.iter().enumerate() {
+            let o = r.offering;
+            let speeds = serde_json::to_string(&o.speeds)
+                .map_err(|e| StoreError::Invalid(format!("speeds of {}: {e}", o.code)))?;
+            insert.execute(params![
+                account_id,
+                r.coverage_id,
+                o.provider.id(),
+                o.code,
+                r.code_key,
+                o.name,
+                o.region.map(|r| r.code()),
+                r.markup_region.map(|r| r.code()),
+                r.data_bytes,
+                o.validity_days,
+                o.cost.minor(),
+                o.cost.currency().code(),
+                r.retail,
+                r.per_gb,
+                activation_name(o.activation),
+                speeds,
+                o.top_up
+            ])?;
             if (i + 1) % PROGRESS_EVERY == 0 {
                 progress(i + 1);
             }
         }
     }
-    insert_dest_rows(&tx, &accounts, &mut rows)?;
+    drop_unused_coverages(&tx)?;
+    let stored = rows.len();
     tx.execute(
         "INSERT INTO catalogue_syncs (account_id, fetched_at, offering_count) VALUES (?1, ?2, ?3)
          ON CONFLICT (account_id) DO UPDATE SET fetched_at = excluded.fetched_at,
@@ -375,8 +365,8 @@ fn replace(
 
 impl Store {
     /// Replaces `account_id`'s cached catalogue with `offerings`, atomically (see the module
-    /// docs), pricing each under the current markup rules. `progress` is told how many of
-    /// `offerings` were processed, every [`PROGRESS_EVERY`] and once at the end. Returns how many
+    /// docs), pricing each under the current markup rules. `progress` is told how many
+    /// offerings were written, every [`PROGRESS_EVERY`], and `offerings.len()` once at the end. Returns how many
     /// were stored: a code that repeats (in any case) is kept once, first one wins.
     pub fn replace_catalogue(
         &self,
@@ -485,7 +475,8 @@ pub(crate) mod tests {
             .unwrap();
         assert_eq!(n, 10);
         assert_eq!(count(&store, "offerings"), 10);
-        assert_eq!(count(&store, "offering_destinations"), 10);
+        assert_eq!(count(&store, "coverages"), 1);
+        assert_eq!(count(&store, "coverage_destinations"), 1);
         // Unknown account.
         assert!(matches!(
             store.replace_catalogue("nope", &many, at, &mut |_| {}),
@@ -524,34 +515,34 @@ pub(crate) mod tests {
         store
             .replace_catalogue("go", &old, OffsetDateTime::UNIX_EPOCH, &mut |_| {})
             .unwrap();
-        let before_dest = count(&store, "offering_destinations");
+        let before_coverages = count(&store, "coverages");
 
-        // An offering whose marked-up price overflows, after 1,500 good ones were written.
+        // An offering whose marked-up price overflows, after the old catalogue was deleted and
+        // 1,500 new ones (with a new coverage) were mapped.
         let mut new: Vec<Offering> = (0..3_000)
             .map(|i| offering(&format!("new_{i}"), &["ES", "PT"], Some(1), 100 + i))
             .collect();
         new[1_500].cost = Money::from_minor(i64::MAX, Currency::parse("USD").unwrap());
-        let mut progressed = 0;
         let err = store
-            .replace_catalogue("go", &new, OffsetDateTime::now_utc(), &mut |d| {
-                progressed = d
-            })
+            .replace_catalogue("go", &new, OffsetDateTime::now_utc(), &mut |_| {})
             .unwrap_err();
         assert!(matches!(err, StoreError::Money(_)), "{err}");
-        assert_eq!(progressed, 1_000, "it failed mid-way");
         assert_eq!(count(&store, "offerings"), 50);
-        assert_eq!(count(&store, "offering_destinations"), before_dest);
+        assert_eq!(count(&store, "coverages"), before_coverages);
         let fresh = store.catalogue_freshness().unwrap();
         assert_eq!(fresh[0].fetched_at, Some(OffsetDateTime::UNIX_EPOCH));
 
-        // An interrupted sync (a panic in the progress callback) leaves it too, and the store
-        // stays usable.
+        // An interrupted sync (a panic after 1,000 new offerings were written) leaves it too,
+        // and the store stays usable.
+        let mut written = 0;
         let interrupted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            store.replace_catalogue("go", &new[..1_200], OffsetDateTime::now_utc(), &mut |_| {
+            store.replace_catalogue("go", &new[..1_200], OffsetDateTime::now_utc(), &mut |d| {
+                written = d;
                 panic!("window closed")
             })
         }));
         assert!(interrupted.is_err());
+        assert_eq!(written, 1_000, "it stopped mid-way");
         assert_eq!(count(&store, "offerings"), 50);
         assert_eq!(store.catalogue_freshness().unwrap()[0].offerings, 50);
     }
@@ -571,14 +562,13 @@ pub(crate) mod tests {
         let retail = |s: &Store| -> (i64, i64) {
             s.conn()
                 .query_row(
-                    "SELECT o.retail_minor, d.retail_minor FROM offerings o
-                     JOIN offering_destinations d ON d.offering_id = o.id",
+                    "SELECT o.retail_minor, o.price_per_gb_minor FROM offerings o",
                     [],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .unwrap()
         };
-        assert_eq!(retail(&store), (1000, 1000));
+        assert_eq!(retail(&store), (1000, 500));
         store
             .set_markup_rule(&MarkupRule {
                 scope: MarkupScope::Region {
@@ -588,13 +578,13 @@ pub(crate) mod tests {
                 rounding: Rounding::UpToEnding { ending: 99 },
             })
             .unwrap();
-        assert_eq!(retail(&store), (1299, 1299));
+        assert_eq!(retail(&store), (1299, 649));
         store
             .remove_markup_rule(MarkupScope::Region {
                 region: Region::Europe,
             })
             .unwrap();
-        assert_eq!(retail(&store), (1000, 1000));
+        assert_eq!(retail(&store), (1000, 500));
         let log = store.audit_log(10).unwrap();
         assert!(log.iter().any(|e| e.action == "markup.set"));
         assert!(log.iter().any(|e| e.action == "markup.remove"));

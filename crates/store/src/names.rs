@@ -46,7 +46,7 @@ const EXTRA_REGION_NAMES: &[(Region, &str)] = &[
     (Region::Global, "Worldwide"),
 ];
 
-/// The key under which a region's offerings are indexed in `offering_destinations`.
+/// The key under which a region's coverages are indexed in `coverage_destinations`.
 pub(crate) fn region_key(r: Region) -> &'static str {
     r.code()
 }
@@ -182,7 +182,7 @@ fn matches(conn: &Connection, folded: &str, tier: Tier) -> Result<Vec<Match>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// The destination keys (`offering_destinations.dest`) a typed text stands for: those matching at
+/// The destination keys (`coverage_destinations.dest`) a typed text stands for: those matching at
 /// the best tier only, so "spain" never drags in "Spanish Town", and "us" (exactly a code) is the
 /// United States rather than every name containing "us".
 pub(crate) fn resolve(conn: &Connection, text: &str) -> Result<Vec<String>> {

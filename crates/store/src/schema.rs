@@ -9,9 +9,10 @@
 //!   OS keychain).
 //! - `catalogue_syncs` — per account: when its catalogue was fetched and how many offerings.
 //! - `offerings` — every account's cached catalogue, with the retail price under the current
-//!   markup rules precomputed (`retail_minor`, `price_per_gb_minor`) so results sort by an index.
-//! - `offering_destinations` — the search index: one row per (destination, offering) with the
-//!   filter and sort columns copied in, clustered by (destination, retail price). See `search.rs`.
+//!   markup rules precomputed (`retail_minor`, `price_per_gb_minor`) so results sort by an index
+//!   (`offerings_search`: coverage, retail, filter columns). See `search.rs`.
+//! - `coverages`, `coverage_destinations` — the distinct country lists offerings cover and the
+//!   destinations (countries, regions) each one serves.
 //! - `destinations`, `destination_names` — countries (from core/keshvar) and regions, with every
 //!   name they go by, folded for matching.
 //! - `markup_rules` — global, per-provider and per-region markup.
@@ -52,14 +53,30 @@ CREATE TABLE catalogue_syncs (
     offering_count INTEGER NOT NULL
 ) STRICT;
 
+-- Distinct coverages: one list of countries (in the provider's order) with the region a search
+-- by region finds it under. Regional offerings share a handful of them.
+CREATE TABLE coverages (
+    id        INTEGER PRIMARY KEY,
+    countries TEXT NOT NULL,            -- alpha-2 codes, comma-separated
+    region    TEXT,                     -- region code a search by region finds it under
+    UNIQUE (countries, region)
+) STRICT;
+
+-- Which destinations (country code, or region code such as 'EUROPE') each coverage serves.
+CREATE TABLE coverage_destinations (
+    dest        TEXT NOT NULL,
+    coverage_id INTEGER NOT NULL REFERENCES coverages(id) ON DELETE CASCADE,
+    PRIMARY KEY (dest, coverage_id)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE offerings (
     id                 INTEGER PRIMARY KEY,
     account_id         TEXT NOT NULL REFERENCES provider_accounts(id) ON DELETE CASCADE,
+    coverage_id        INTEGER NOT NULL REFERENCES coverages(id),
     provider           TEXT NOT NULL,
     code               TEXT NOT NULL,
     code_key           TEXT NOT NULL,   -- lower-case code: exact and prefix search
     name               TEXT NOT NULL,
-    countries          TEXT NOT NULL,   -- alpha-2 codes, comma-separated
     region             TEXT,            -- the region the provider named
     markup_region      TEXT,            -- region markup rules see (region, or common home region)
     data_bytes         INTEGER,         -- NULL: unlimited
@@ -73,23 +90,10 @@ CREATE TABLE offerings (
     top_up             INTEGER NOT NULL
 ) STRICT;
 CREATE UNIQUE INDEX offerings_code ON offerings(code_key, account_id);
-CREATE INDEX offerings_account ON offerings(account_id);
-CREATE INDEX offerings_retail ON offerings(retail_minor);
-
--- Derived from `offerings` by the store (no foreign key, so bulk loads stay cheap); rebuilt
--- whenever an account's catalogue or the markup rules change.
-CREATE TABLE offering_destinations (
-    dest               TEXT NOT NULL,   -- alpha-2 country code, or region code ('EUROPE')
-    retail_minor       INTEGER NOT NULL,
-    offering_id        INTEGER NOT NULL,
-    account_id         TEXT NOT NULL,
-    provider           TEXT NOT NULL,
-    data_bytes         INTEGER,
-    validity_days      INTEGER NOT NULL,
-    price_per_gb_minor INTEGER,
-    PRIMARY KEY (dest, retail_minor, offering_id)
-) STRICT, WITHOUT ROWID;
-CREATE INDEX offering_destinations_account ON offering_destinations(account_id);
+-- The search index: per coverage in retail order, with every filter column, so a destination
+-- search walks it in order and stops at the limit (see search.rs).
+CREATE INDEX offerings_search ON offerings(coverage_id, retail_minor, id, data_bytes,
+    validity_days, provider, price_per_gb_minor);
 
 CREATE TABLE destinations (
     key  TEXT PRIMARY KEY,              -- 'ES', 'EUROPE'

@@ -2,23 +2,25 @@
 //!
 //! **Strategy.** What was typed is resolved first to destination keys through the small
 //! `destination_names` table (see `names.rs`: exact name or code → start of a name or word →
-//! inside a name; only the best tier counts). Each key is then answered from
-//! `offering_destinations`, a `WITHOUT ROWID` table clustered on
-//! `(dest, retail_minor, offering_id)` that carries every filter column (provider, data, days,
-//! price per GB). For the default sort SQLite walks one country's rows already in retail order,
-//! tests the filters on the index row itself, looks up the full offering by primary key for the
-//! rows that pass, and stops at the limit: no scan of `offerings`, no sort, whatever the
-//! catalogue's size. An offering covering several countries has one row per country, so it is
-//! found from any of them. When the text names several destinations ("united"), each is queried
-//! the same way and the sorted lists are merged, dropping repeats (the best `limit` distinct
-//! offerings overall are always within each list's first `limit`).
+//! inside a name; only the best tier counts), and the keys to the few *coverages* serving them
+//! (`coverage_destinations`: a coverage is one list of countries — Spain alone, the 30-odd
+//! countries of a Europe bundle — shared by every offering sold for it, so an offering covering
+//! several countries is found from any of them). Offerings carry their coverage and precomputed
+//! retail price, and the index `offerings_search (coverage_id, retail_minor, id, data_bytes,
+//! validity_days, provider, price_per_gb_minor)` holds every filter column: for each coverage
+//! SQLite walks the index already in retail order, tests the filters on the index entry itself
+//! and stops at the limit. The few sorted lists are merged (the best `limit` overall are always
+//! within each list's first `limit`), and only the winners' rows are read, by primary key. No
+//! scan of `offerings`, no sort, whatever the catalogue's size (`EXPLAIN QUERY PLAN` is checked
+//! in the tests). Sorting by price per GB reads a coverage's index entries and sorts them.
 //!
 //! FTS5 is not used for offerings: nothing is ranked by text relevance (results sort by price),
 //! and bundle codes (`esim_1GB_7D_NL_V2`) would be split on `_` by its tokenizers; they have their
 //! own lower-cased column `code_key` with an index that answers exact and prefix searches. Text
-//! containing `_`, or matching no destination, is searched as a bundle code prefix.
+//! containing `_`, or matching no destination, is searched as a bundle code prefix. With no text
+//! at all, every offering is listed (a scan and sort: the UI always has a destination).
 //!
-//! Retail prices are precomputed at ingest (and on markup changes), so sorting by them uses an
+//! Retail prices are precomputed at ingest (and on markup changes), so sorting by them uses the
 //! index. Prices in different currencies are compared by their minor units; a desk buys in one
 //! currency in practice.
 
@@ -113,25 +115,15 @@ pub struct SearchHit {
     pub fetched_at: OffsetDateTime,
 }
 
-const HIT_COLUMNS: &str = "o.id, o.account_id, o.provider, o.code, o.name, o.countries, o.region,
+/// Full result rows: `FROM` [`HIT_FROM`].
+const HIT_COLUMNS: &str = "o.id, o.account_id, o.provider, o.code, o.name, c.countries, o.region,
     o.data_bytes, o.validity_days, o.cost_minor, o.currency, o.retail_minor,
     o.price_per_gb_minor, o.activation, o.speeds, o.top_up,
     (SELECT s.fetched_at FROM catalogue_syncs s WHERE s.account_id = o.account_id)";
+const HIT_FROM: &str = "offerings o JOIN coverages c ON c.id = o.coverage_id";
 
 /// The order results merge in: (no per-GB price, per-GB price, retail, id) or (retail, id).
 type SortKey = (bool, i64, i64, i64);
-
-fn sort_key(sort: SearchSort, hit: &SearchHit, id: i64) -> SortKey {
-    match sort {
-        SearchSort::RetailPrice => (false, 0, hit.retail.minor(), id),
-        SearchSort::PricePerGb => (
-            hit.price_per_gb_minor.is_none(),
-            hit.price_per_gb_minor.unwrap_or(0),
-            hit.retail.minor(),
-            id,
-        ),
-    }
-}
 
 fn hit_from_row(r: &Row<'_>) -> Result<(i64, SearchHit)> {
     let id: i64 = r.get(0)?;
@@ -216,19 +208,21 @@ fn order_sql(sort: SearchSort, t: &str, id: &str) -> String {
     }
 }
 
-/// The query for one destination key (`?1`), with its parameters.
-pub(crate) fn destination_sql(q: &SearchQuery, dest: &str) -> Result<(String, Vec<Value>)> {
-    let mut values = vec![Value::Text(dest.to_owned())];
-    let filters = filter_sql(q, "d", &mut values)?;
+/// The candidates of one coverage (`?1`), best first: id, retail, price per GB.
+pub(crate) fn coverage_sql(q: &SearchQuery, coverage_id: i64) -> Result<(String, Vec<Value>)> {
+    let mut values = vec![Value::Integer(coverage_id)];
+    let filters = filter_sql(q, "o", &mut values)?;
     let sql = format!(
-        "SELECT {HIT_COLUMNS} FROM offering_destinations d CROSS JOIN offerings o
-         WHERE d.dest = ?1 AND o.id = d.offering_id{filters}
+        "SELECT o.id, o.retail_minor, o.price_per_gb_minor FROM offerings o
+         WHERE o.coverage_id = ?1{filters}
          ORDER BY {} LIMIT {}",
-        order_sql(q.sort, "d", "offering_id"),
+        order_sql(q.sort, "o", "id"),
         limit(q)
     );
     Ok((sql, values))
 }
+
+pub(crate) const HIT_BY_ID: &str = "WHERE o.id = ?1";
 
 fn limit(q: &SearchQuery) -> usize {
     q.limit.min(MAX_LIMIT)
@@ -244,28 +238,54 @@ fn run(conn: &Connection, sql: &str, values: &[Value]) -> Result<Vec<(i64, Searc
     Ok(out)
 }
 
+fn coverages_for(conn: &Connection, keys: &[String]) -> Result<Vec<i64>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT coverage_id FROM coverage_destinations WHERE dest = ?1")?;
+    let mut ids = Vec::new();
+    for key in keys {
+        let mut rows = stmt.query([key])?;
+        while let Some(r) = rows.next()? {
+            ids.push(r.get::<_, i64>(0)?);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
 fn search_destinations(
     conn: &Connection,
     q: &SearchQuery,
     keys: &[String],
 ) -> Result<Vec<SearchHit>> {
-    if let [only] = keys {
-        let (sql, values) = destination_sql(q, only)?;
-        return Ok(run(conn, &sql, &values)?
-            .into_iter()
-            .map(|(_, h)| h)
-            .collect());
-    }
-    let mut all: Vec<(SortKey, i64, SearchHit)> = Vec::new();
-    for key in keys {
-        let (sql, values) = destination_sql(q, key)?;
-        for (id, hit) in run(conn, &sql, &values)? {
-            all.push((sort_key(q.sort, &hit, id), id, hit));
+    let mut candidates: Vec<SortKey> = Vec::new();
+    for coverage in coverages_for(conn, keys)? {
+        let (sql, values) = coverage_sql(q, coverage)?;
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(values.iter()))?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let retail: i64 = r.get(1)?;
+            let per_gb: Option<i64> = r.get(2)?;
+            candidates.push(match q.sort {
+                SearchSort::RetailPrice => (false, 0, retail, id),
+                SearchSort::PricePerGb => (per_gb.is_none(), per_gb.unwrap_or(0), retail, id),
+            });
         }
     }
-    all.sort_by_key(|(k, _, _)| *k);
-    all.dedup_by_key(|(_, id, _)| *id);
-    Ok(all.into_iter().take(limit(q)).map(|(_, _, h)| h).collect())
+    candidates.sort_unstable();
+    candidates.dedup_by_key(|k| k.3);
+    candidates.truncate(limit(q));
+    let sql = format!("SELECT {HIT_COLUMNS} FROM {HIT_FROM} {HIT_BY_ID}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut out = Vec::with_capacity(candidates.len());
+    for (_, _, _, id) in candidates {
+        let mut rows = stmt.query([id])?;
+        if let Some(r) = rows.next()? {
+            out.push(hit_from_row(r)?.1);
+        }
+    }
+    Ok(out)
 }
 
 fn search_all(
@@ -274,7 +294,7 @@ fn search_all(
     code_prefix: Option<&str>,
 ) -> Result<Vec<SearchHit>> {
     let mut values = Vec::new();
-    let mut sql = format!("SELECT {HIT_COLUMNS} FROM offerings o WHERE 1");
+    let mut sql = format!("SELECT {HIT_COLUMNS} FROM {HIT_FROM} WHERE 1");
     if let Some(prefix) = code_prefix {
         values.push(Value::Text(prefix.to_owned()));
         values.push(Value::Text(prefix_end(prefix)));
@@ -322,7 +342,7 @@ impl Store {
     pub fn offering(&self, account_id: &str, code: &str) -> Result<Option<SearchHit>> {
         let conn = self.conn();
         let sql = format!(
-            "SELECT {HIT_COLUMNS} FROM offerings o WHERE o.code_key = ?1 AND o.account_id = ?2"
+            "SELECT {HIT_COLUMNS} FROM {HIT_FROM} WHERE o.code_key = ?1 AND o.account_id = ?2"
         );
         let values = [
             Value::Text(code.trim().to_lowercase()),
@@ -563,6 +583,16 @@ mod tests {
         assert_eq!(multi[0].price_per_gb_minor, Some(200));
     }
 
+    fn plan(conn: &Connection, sql: &str, values: &[Value]) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(params_from_iter(values.iter()), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        plan.join("\n")
+    }
+
     #[test]
     fn destination_search_uses_indexes_only() {
         let (_dir, store) = store_with_catalogue();
@@ -574,30 +604,37 @@ mod tests {
             provider: Some(ProviderKind::Esimgo),
             ..SearchQuery::destination("spa")
         };
+        let text = plan(
+            &conn,
+            "SELECT coverage_id FROM coverage_destinations WHERE dest = ?1",
+            &[Value::Text("ES".into())],
+        );
+        assert!(
+            text.contains("SEARCH coverage_destinations USING PRIMARY KEY (dest=?)"),
+            "{text}"
+        );
         for sort in [SearchSort::RetailPrice, SearchSort::PricePerGb] {
-            let (sql, values) = destination_sql(&SearchQuery { sort, ..q.clone() }, "ES").unwrap();
-            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let plan: Vec<String> = stmt
-                .query_map(params_from_iter(values.iter()), |r| r.get::<_, String>(3))
-                .unwrap()
-                .collect::<rusqlite::Result<_>>()
-                .unwrap();
-            let text = plan.join("\n");
-            assert!(!text.contains("SCAN o"), "{text}");
-            assert!(!text.contains("SCAN offerings"), "{text}");
-            assert!(!text.contains("SCAN d"), "{text}");
+            let (sql, values) = coverage_sql(&SearchQuery { sort, ..q.clone() }, 1).unwrap();
+            let text = plan(&conn, &sql, &values);
+            assert!(!text.contains("SCAN"), "{text}");
             assert!(
-                text.contains("SEARCH d USING PRIMARY KEY (dest=?"),
-                "{text}"
-            );
-            assert!(
-                text.contains("SEARCH o USING INTEGER PRIMARY KEY (rowid=?)"),
+                text.contains("SEARCH o USING COVERING INDEX offerings_search (coverage_id=?"),
                 "{text}"
             );
             if sort == SearchSort::RetailPrice {
                 assert!(!text.contains("TEMP B-TREE"), "{text}");
             }
         }
+        let text = plan(
+            &conn,
+            &format!("SELECT {HIT_COLUMNS} FROM {HIT_FROM} {HIT_BY_ID}"),
+            &[Value::Integer(1)],
+        );
+        assert!(!text.contains("SCAN"), "{text}");
+        assert!(
+            text.contains("SEARCH o USING INTEGER PRIMARY KEY (rowid=?)"),
+            "{text}"
+        );
     }
 
     #[test]
