@@ -158,3 +158,96 @@ pub fn activation_code_png(
 ) -> Result<Vec<u8>, QrError> {
     render_png(&code.to_string(), opts, min_size_px)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Decoding: a QR code in a picture (a screenshot, a photo of a voucher, a provider's PNG).
+
+/// Image files larger than this are refused before decoding.
+pub const MAX_DECODE_BYTES: usize = 20 * 1024 * 1024;
+/// Images with more pixels than this (40 megapixels) are refused before decoding.
+pub const MAX_DECODE_PIXELS: u64 = 40_000_000;
+
+/// Why no text came out of a picture. The messages are for the person who chose the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QrDecodeError {
+    #[error("the file is not an image eSIM Desk can read (PNG, JPEG or WebP){}", detail_suffix(.0))]
+    NotAnImage(Option<String>),
+    #[error("the file is too large ({bytes} bytes; at most {MAX_DECODE_BYTES})")]
+    FileTooLarge { bytes: usize },
+    #[error(
+        "the image is too large ({width} × {height} pixels; at most {} megapixels)",
+        MAX_DECODE_PIXELS / 1_000_000
+    )]
+    TooManyPixels { width: u32, height: u32 },
+    #[error("no QR code was found in the image")]
+    NoQrCode,
+    #[error(
+        "a QR code was found but could not be read: try a sharper, straighter picture with the whole code in it"
+    )]
+    Unreadable,
+}
+
+fn detail_suffix(detail: &Option<String>) -> String {
+    detail
+        .as_ref()
+        .map(|d| format!(": {d}"))
+        .unwrap_or_default()
+}
+
+/// The texts of every QR code found in an encoded image (PNG, JPEG or WebP), in the order the
+/// decoder found them. Pure: the bytes are already in memory. Files over [`MAX_DECODE_BYTES`] and
+/// images over [`MAX_DECODE_PIXELS`] are refused before any pixel is decoded. A light-on-dark
+/// (inverted) code is read too.
+pub fn decode_image(bytes: &[u8]) -> Result<Vec<String>, QrDecodeError> {
+    if bytes.len() > MAX_DECODE_BYTES {
+        return Err(QrDecodeError::FileTooLarge { bytes: bytes.len() });
+    }
+    let reader = || {
+        image::ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| QrDecodeError::NotAnImage(Some(e.to_string())))
+    };
+    let probe = reader()?;
+    if probe.format().is_none() {
+        return Err(QrDecodeError::NotAnImage(None));
+    }
+    let (width, height) = probe
+        .into_dimensions()
+        .map_err(|e| QrDecodeError::NotAnImage(Some(e.to_string())))?;
+    if u64::from(width) * u64::from(height) > MAX_DECODE_PIXELS {
+        return Err(QrDecodeError::TooManyPixels { width, height });
+    }
+    let mut decoder = reader()?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(width);
+    limits.max_image_height = Some(height);
+    decoder.limits(limits);
+    let mut luma = decoder
+        .decode()
+        .map_err(|e| QrDecodeError::NotAnImage(Some(e.to_string())))?
+        .into_luma8();
+    match read_grids(luma.clone()) {
+        Err(QrDecodeError::NoQrCode) => {
+            image::imageops::invert(&mut luma);
+            read_grids(luma)
+        }
+        other => other,
+    }
+}
+
+fn read_grids(luma: image::GrayImage) -> Result<Vec<String>, QrDecodeError> {
+    let mut prepared = rqrr::PreparedImage::prepare(luma);
+    let grids = prepared.detect_grids();
+    if grids.is_empty() {
+        return Err(QrDecodeError::NoQrCode);
+    }
+    let texts: Vec<String> = grids
+        .iter()
+        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
+        .collect();
+    if texts.is_empty() {
+        return Err(QrDecodeError::Unreadable);
+    }
+    Ok(texts)
+}

@@ -191,3 +191,116 @@ fn every_length_up_to_the_limit_decodes() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// decode_image
+
+mod decode {
+    use std::io::Cursor;
+
+    use esimdesk_core::qr::{MAX_DECODE_BYTES, QrDecodeError, QrOptions, decode_image, render_png};
+    use image::{GrayImage, ImageFormat, Luma};
+
+    const CODE: &str = "LPA:1$smdp.example.com$04386-AGYFT-A74Y8-3F815";
+
+    fn encode(img: &GrayImage, format: ImageFormat) -> Vec<u8> {
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), format).unwrap();
+        out
+    }
+
+    fn code_image() -> GrayImage {
+        let png = render_png(CODE, QrOptions::default(), 300).unwrap();
+        image::load_from_memory(&png).unwrap().into_luma8()
+    }
+
+    #[test]
+    fn reads_png_and_jpeg() {
+        let png = render_png(CODE, QrOptions::default(), 300).unwrap();
+        assert_eq!(decode_image(&png).unwrap(), vec![CODE.to_owned()]);
+        let jpeg = encode(&code_image(), ImageFormat::Jpeg);
+        assert_eq!(decode_image(&jpeg).unwrap(), vec![CODE.to_owned()]);
+    }
+
+    #[test]
+    fn reads_a_code_inside_a_larger_picture_and_an_inverted_one() {
+        let code = code_image();
+        let mut page = GrayImage::from_pixel(900, 700, Luma([235]));
+        image::imageops::overlay(&mut page, &code, 400, 250);
+        assert_eq!(
+            decode_image(&encode(&page, ImageFormat::Png)).unwrap(),
+            vec![CODE.to_owned()]
+        );
+        let mut inverted = code;
+        image::imageops::invert(&mut inverted);
+        assert_eq!(
+            decode_image(&encode(&inverted, ImageFormat::Png)).unwrap(),
+            vec![CODE.to_owned()]
+        );
+    }
+
+    #[test]
+    fn typed_errors() {
+        assert!(matches!(
+            decode_image(b"LPA:1$not.an.image$X"),
+            Err(QrDecodeError::NotAnImage(_))
+        ));
+        // A PNG signature with nothing after it.
+        assert!(matches!(
+            decode_image(b"\x89PNG\r\n\x1a\n"),
+            Err(QrDecodeError::NotAnImage(_))
+        ));
+        let blank = GrayImage::from_pixel(200, 200, Luma([255]));
+        assert_eq!(
+            decode_image(&encode(&blank, ImageFormat::Png)),
+            Err(QrDecodeError::NoQrCode)
+        );
+        assert!(matches!(
+            decode_image(&vec![0u8; MAX_DECODE_BYTES + 1]),
+            Err(QrDecodeError::FileTooLarge { .. })
+        ));
+        let e = decode_image(b"hello").unwrap_err().to_string();
+        assert!(e.contains("not an image"), "{e}");
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for b in bytes {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    /// A PNG whose header claims 10 000 × 5 000 pixels: refused from the header alone, before
+    /// any pixel memory is allocated.
+    #[test]
+    fn refuses_huge_images_from_the_header() {
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend(10_000u32.to_be_bytes());
+        ihdr.extend(5_000u32.to_be_bytes());
+        ihdr.extend([8, 0, 0, 0, 0]);
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend(13u32.to_be_bytes());
+        png.extend(&ihdr);
+        png.extend(crc32(&ihdr).to_be_bytes());
+        for chunk in [&b"IDAT"[..], &b"IEND"[..]] {
+            png.extend(0u32.to_be_bytes());
+            png.extend(chunk);
+            png.extend(crc32(chunk).to_be_bytes());
+        }
+        assert_eq!(
+            decode_image(&png),
+            Err(QrDecodeError::TooManyPixels {
+                width: 10_000,
+                height: 5_000
+            })
+        );
+    }
+}
