@@ -313,6 +313,13 @@ fn replace(
         });
     }
     rows.sort_by_key(|r| (r.coverage_id, r.retail));
+    // A large load builds the secondary indexes afterwards, by sorting, rather than entry by
+    // entry; a small one into a big catalogue updates them in place.
+    let others: i64 = tx.query_row("SELECT count(*) FROM offerings", [], |r| r.get(0))?;
+    let rebuild = rows.len() >= 10_000 && usize::try_from(others).unwrap_or(0) < rows.len();
+    if rebuild {
+        tx.execute_batch("DROP INDEX offerings_code; DROP INDEX offerings_search;")?;
+    }
     {
         let mut insert = tx.prepare_cached(INSERT_OFFERING)?;
         for (i, r) in rows.iter().enumerate() {
@@ -342,6 +349,9 @@ fn replace(
                 progress(i + 1);
             }
         }
+    }
+    if rebuild {
+        tx.execute_batch(crate::schema::OFFERING_INDEXES)?;
     }
     drop_unused_coverages(&tx)?;
     let stored = rows.len();

@@ -24,6 +24,8 @@
 //! index. Prices in different currencies are compared by their minor units; a desk buys in one
 //! currency in practice.
 
+use std::collections::HashMap;
+
 use esimdesk_core::{DataAllowance, DataAmount, Money, Offering, ProviderKind};
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
@@ -222,8 +224,6 @@ pub(crate) fn coverage_sql(q: &SearchQuery, coverage_id: i64) -> Result<(String,
     Ok((sql, values))
 }
 
-pub(crate) const HIT_BY_ID: &str = "WHERE o.id = ?1";
-
 fn limit(q: &SearchQuery) -> usize {
     q.limit.min(MAX_LIMIT)
 }
@@ -276,15 +276,13 @@ fn search_destinations(
     candidates.sort_unstable();
     candidates.dedup_by_key(|k| k.3);
     candidates.truncate(limit(q));
-    let sql = format!("SELECT {HIT_COLUMNS} FROM {HIT_FROM} {HIT_BY_ID}");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut out = Vec::with_capacity(candidates.len());
-    for (_, _, _, id) in candidates {
-        let mut rows = stmt.query([id])?;
-        if let Some(r) = rows.next()? {
-            out.push(hit_from_row(r)?.1);
-        }
-    }
+    // The winners' rows in one statement (one primary-key lookup each), then in winning order.
+    let ids: Vec<i64> = candidates.iter().map(|k| k.3).collect();
+    let placeholders = vec!["?"; ids.len()].join(",");
+    let sql = format!("SELECT {HIT_COLUMNS} FROM {HIT_FROM} WHERE o.id IN ({placeholders})");
+    let values: Vec<Value> = ids.iter().map(|id| Value::Integer(*id)).collect();
+    let mut by_id: HashMap<i64, SearchHit> = run(conn, &sql, &values)?.into_iter().collect();
+    let out: Vec<SearchHit> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
     Ok(out)
 }
 
@@ -627,8 +625,8 @@ mod tests {
         }
         let text = plan(
             &conn,
-            &format!("SELECT {HIT_COLUMNS} FROM {HIT_FROM} {HIT_BY_ID}"),
-            &[Value::Integer(1)],
+            &format!("SELECT {HIT_COLUMNS} FROM {HIT_FROM} WHERE o.id IN (?, ?)"),
+            &[Value::Integer(1), Value::Integer(2)],
         );
         assert!(!text.contains("SCAN"), "{text}");
         assert!(
