@@ -77,7 +77,7 @@ pub async fn add_account(desk: &Desk, new: NewAccount) -> Result<AccountCheck, A
     desk.store().upsert_account(&account)?;
     desk.forget_provider(&id);
     desk.store().audit(
-        desk.actor(),
+        &desk.actor(),
         "account.add",
         &format!("{} ({}) at {}", id, account.provider.id(), account.base_url),
     )?;
@@ -97,7 +97,7 @@ pub fn remove_account(desk: &Desk, id: &str) -> Result<(), AppError> {
     desk.secrets().delete(id)?;
     desk.store().remove_account(id)?;
     desk.forget_provider(id);
-    desk.store().audit(desk.actor(), "account.remove", id)?;
+    desk.store().audit(&desk.actor(), "account.remove", id)?;
     Ok(())
 }
 

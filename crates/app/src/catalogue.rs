@@ -132,7 +132,7 @@ async fn try_sync_account(
                 }
             })?;
     desk.store().audit(
-        desk.actor(),
+        &desk.actor(),
         "catalogue.sync",
         &format!("{account_id}: {saved} offerings"),
     )?;

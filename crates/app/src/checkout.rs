@@ -5,7 +5,7 @@
 use esimdesk_core::{Customer, Esim, Order, OrderKind, OrderLine, OrderState, ProfileStatus};
 use esimdesk_providers::{IssuedEsim, OrderRequest, OrderStatus, PlacedOrder, ProviderError};
 use esimdesk_store::{JournaledOrder, SearchHit, StateChange, StoredEsim};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ts_rs::TS;
 
@@ -13,15 +13,32 @@ use crate::AppError;
 use crate::codes::CodeReport;
 use crate::desk::Desk;
 
-#[derive(Debug, Clone)]
-pub struct CheckoutRequest {
+/// A sale as the checkout screen sends it (fields in camelCase, like the command arguments).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutInput {
     pub account_id: String,
     pub offering_code: String,
     pub quantity: u32,
     pub customer: Option<Customer>,
     pub payment_reference: Option<String>,
-    /// The desk's own reference; generated when absent. Reusing one is refused.
+    /// The desk's own reference ([`new_client_reference`], taken when the checkout screen
+    /// opens); generated when absent. Reusing one is refused.
     pub client_reference: Option<String>,
+}
+
+/// The name the CLI knows it by.
+pub type CheckoutRequest = CheckoutInput;
+
+/// A checkout milestone as the window hears it (event `checkout-progress`), for the order it
+/// belongs to. Top-ups report on the same event.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutProgress {
+    pub client_reference: String,
+    pub step: CheckoutStep,
 }
 
 /// The provider's dry run: what it will charge, beside what the desk quoted.
@@ -73,7 +90,11 @@ pub struct CheckoutOutcome {
     pub esims: Vec<DeliveredEsim>,
 }
 
-fn cached_offering(desk: &Desk, account_id: &str, code: &str) -> Result<SearchHit, AppError> {
+pub(crate) fn cached_offering(
+    desk: &Desk,
+    account_id: &str,
+    code: &str,
+) -> Result<SearchHit, AppError> {
     desk.store()
         .offering(account_id, code)?
         .ok_or_else(|| AppError::NotInCatalogue {
@@ -82,7 +103,7 @@ fn cached_offering(desk: &Desk, account_id: &str, code: &str) -> Result<SearchHi
         })
 }
 
-fn check_quantity(quantity: u32) -> Result<(), AppError> {
+pub(crate) fn check_quantity(quantity: u32) -> Result<(), AppError> {
     if quantity == 0 || quantity > 50 {
         return Err(AppError::InvalidInput {
             field: "quantity".into(),
@@ -133,16 +154,38 @@ pub async fn validate(
     })
 }
 
-fn money(e: esimdesk_core::MoneyError) -> AppError {
+pub(crate) fn money(e: esimdesk_core::MoneyError) -> AppError {
     AppError::InvalidInput {
         field: "amount".into(),
         message: e.to_string(),
     }
 }
 
-fn new_reference() -> String {
+/// A fresh client reference (`desk-` and 12 hex digits). The checkout screen takes one when it
+/// opens, so a double click or a retry of the same sale carries the same reference and the
+/// journal refuses the second purchase.
+pub fn new_client_reference() -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
     format!("desk-{}", &id[..12])
+}
+
+/// The reference an order will be journaled under: the one given (trimmed), or a new one.
+/// An empty one, or one the journal already holds, is refused before anything is written.
+pub(crate) fn reference_for(desk: &Desk, given: Option<&str>) -> Result<String, AppError> {
+    let reference = match given.map(str::trim) {
+        Some(r) if !r.is_empty() => r.to_owned(),
+        Some(_) => {
+            return Err(AppError::InvalidInput {
+                field: "client reference".into(),
+                message: "is empty".into(),
+            });
+        }
+        None => new_client_reference(),
+    };
+    if desk.store().order(&reference)?.is_some() {
+        return Err(AppError::DuplicateReference(reference));
+    }
+    Ok(reference)
 }
 
 /// Sells one offering: journal, dry run, purchase, activation codes. `on_step` hears each
@@ -156,20 +199,8 @@ pub async fn checkout(
     let hit = cached_offering(desk, &request.account_id, &request.offering_code)?;
     let provider = desk.provider(&request.account_id)?;
     let store = desk.store();
-    let actor = desk.actor();
-    let client_reference = match request.client_reference.as_deref().map(str::trim) {
-        Some(r) if !r.is_empty() => r.to_owned(),
-        Some(_) => {
-            return Err(AppError::InvalidInput {
-                field: "client reference".into(),
-                message: "is empty".into(),
-            });
-        }
-        None => new_reference(),
-    };
-    if store.order(&client_reference)?.is_some() {
-        return Err(AppError::DuplicateReference(client_reference));
-    }
+    let actor = &desk.actor();
+    let client_reference = reference_for(desk, request.client_reference.as_deref())?;
 
     let order = Order {
         client_reference: client_reference.clone(),
@@ -189,7 +220,7 @@ pub async fn checkout(
         created_at: OffsetDateTime::now_utc(),
     };
     let wire_request = OrderRequest::from_order(&order).map_err(money)?;
-    store.journal_order(&order, &request.account_id, actor)?;
+    journal(desk, &order, &request.account_id)?;
     on_step(CheckoutStep::Journaled);
 
     let record = |to: OrderState, detail: Option<String>, provider_reference: Option<String>| {
@@ -268,8 +299,19 @@ pub async fn checkout(
     Ok(CheckoutOutcome { order, esims })
 }
 
+/// Commits an order's intent. A reference another window journaled a moment ago is refused as a
+/// duplicate, like one journaled long ago.
+pub(crate) fn journal(desk: &Desk, order: &Order, account_id: &str) -> Result<(), AppError> {
+    desk.store()
+        .journal_order(order, account_id, &desk.actor())
+        .map_err(|e| match e {
+            esimdesk_store::StoreError::DuplicateReference(r) => AppError::DuplicateReference(r),
+            other => AppError::Store(other),
+        })
+}
+
 /// A purchase whose fate the desk cannot know from the reply.
-fn is_outcome_unknown(e: &ProviderError) -> bool {
+pub(crate) fn is_outcome_unknown(e: &ProviderError) -> bool {
     matches!(
         e,
         ProviderError::OutcomeUnknown { .. } | ProviderError::Timeout
@@ -277,7 +319,11 @@ fn is_outcome_unknown(e: &ProviderError) -> bool {
 }
 
 /// Records a refusal (nothing bought) and returns the error to show.
-fn refused(desk: &Desk, client_reference: &str, e: ProviderError) -> Result<AppError, AppError> {
+pub(crate) fn refused(
+    desk: &Desk,
+    client_reference: &str,
+    e: ProviderError,
+) -> Result<AppError, AppError> {
     desk.store().record_order_state(
         client_reference,
         OrderState::Failed,
@@ -285,7 +331,7 @@ fn refused(desk: &Desk, client_reference: &str, e: ProviderError) -> Result<AppE
             detail: Some(e.to_string()),
             provider_reference: None,
         },
-        desk.actor(),
+        &desk.actor(),
     )?;
     Ok(match e {
         ProviderError::PriceChanged { quoted, validated } => {
@@ -300,6 +346,11 @@ fn refused(desk: &Desk, client_reference: &str, e: ProviderError) -> Result<AppE
 
 /// Records what the provider says of an order (from the purchase reply or from reconciliation)
 /// and saves its eSIMs with their activation codes.
+///
+/// A top-up lands on an eSIM the desk already holds: that eSIM's record (its packages, status,
+/// original order and customer) is left as it is, and it is what the top-up delivers. An eSIM the
+/// provider minted instead (a package that could not land) is saved like a new sale's, for the
+/// same customer.
 pub(crate) async fn settle(
     desk: &Desk,
     account_id: &str,
@@ -308,13 +359,14 @@ pub(crate) async fn settle(
     customer: Option<&Customer>,
 ) -> Result<Vec<DeliveredEsim>, AppError> {
     let store = desk.store();
+    let journaled = store.order(client_reference)?;
     let to = placed.status.order_state();
     let detail = match &placed.status {
         OrderStatus::Failed { reason } => reason.clone(),
         _ => placed.total.map(|t| format!("charged {t}")),
     };
-    let current = store
-        .order(client_reference)?
+    let current = journaled
+        .as_ref()
         .map(|o| o.order.state)
         .unwrap_or(OrderState::Unknown);
     if current != to {
@@ -325,15 +377,40 @@ pub(crate) async fn settle(
                 detail,
                 provider_reference: Some(placed.provider_reference.clone()),
             },
-            desk.actor(),
+            &desk.actor(),
         )?;
     }
     if to != OrderState::Completed {
         return Ok(Vec::new());
     }
+    let kind = journaled
+        .as_ref()
+        .map(|j| j.order.kind)
+        .unwrap_or(placed.kind);
+    let target = match kind {
+        OrderKind::TopUp => journaled
+            .as_ref()
+            .and_then(|j| j.order.lines.first())
+            .and_then(|l| l.iccid.clone())
+            .map(|iccid| store.esim(&iccid).map(|e| (iccid, e)))
+            .transpose()?,
+        OrderKind::NewEsim => None,
+    };
 
     let mut issued = placed.esims.clone();
-    if issued.is_empty() || issued.iter().any(|e| e.activation_code.is_none()) {
+    let held_with_code = |iccid: &esimdesk_core::Iccid| -> Result<bool, AppError> {
+        Ok(store
+            .esim(iccid)?
+            .is_some_and(|e| e.esim.activation_code.is_some()))
+    };
+    let mut missing_codes = match kind {
+        OrderKind::NewEsim => issued.is_empty(),
+        OrderKind::TopUp => false,
+    };
+    for e in &issued {
+        missing_codes |= e.activation_code.is_none() && !held_with_code(&e.iccid)?;
+    }
+    if missing_codes {
         let provider = desk.provider(account_id)?;
         match provider.activation_codes(&placed.provider_reference).await {
             Ok(delivery) => issued = delivery.esims,
@@ -346,14 +423,21 @@ pub(crate) async fn settle(
             }
         }
     }
-    let customer_id = match customer {
-        Some(c) => Some(store.save_customer(c)?),
-        None => None,
+    let customer_id = match (
+        &target,
+        journaled.as_ref().and_then(|j| j.customer_id),
+        customer,
+    ) {
+        (Some((_, Some(esim))), _, _) => esim.customer_id,
+        (Some(_), _, _) => None,
+        (None, Some(id), _) => Some(id),
+        (None, None, Some(c)) => Some(store.save_customer(c)?),
+        (None, None, None) => None,
     };
     let provider_kind = desk.provider(account_id)?.kind();
     let mut delivered = Vec::new();
     for esim in issued {
-        save_issued(
+        let stored = save_issued(
             desk,
             account_id,
             client_reference,
@@ -363,12 +447,28 @@ pub(crate) async fn settle(
         )?;
         delivered.push(DeliveredEsim {
             iccid: esim.iccid.to_string(),
-            code: esim.activation_code.as_ref().map(CodeReport::of),
+            code: stored.esim.activation_code.as_ref().map(CodeReport::of),
         });
+    }
+    if let Some((iccid, held)) = target
+        && !delivered.iter().any(|d| d.iccid == iccid.as_str())
+    {
+        delivered.insert(
+            0,
+            DeliveredEsim {
+                iccid: iccid.to_string(),
+                code: held
+                    .and_then(|h| h.esim.activation_code)
+                    .as_ref()
+                    .map(CodeReport::of),
+            },
+        );
     }
     Ok(delivered)
 }
 
+/// Saves an eSIM an order produced and returns it as stored. One the desk already holds keeps
+/// its record (packages, status, order, customer); only a code or provider id it lacked is added.
 fn save_issued(
     desk: &Desk,
     account_id: &str,
@@ -376,7 +476,21 @@ fn save_issued(
     provider: esimdesk_core::ProviderKind,
     issued: &IssuedEsim,
     customer_id: Option<i64>,
-) -> Result<(), AppError> {
+) -> Result<StoredEsim, AppError> {
+    if let Some(mut held) = desk.store().esim(&issued.iccid)? {
+        let adds_code = held.esim.activation_code.is_none() && issued.activation_code.is_some();
+        let adds_ref = held.provider_ref.is_none() && issued.provider_ref.is_some();
+        if adds_code || adds_ref {
+            if adds_code {
+                held.esim.activation_code = issued.activation_code.clone();
+            }
+            if adds_ref {
+                held.provider_ref = issued.provider_ref.clone();
+            }
+            desk.store().save_esim(&held)?;
+        }
+        return Ok(held);
+    }
     let stored = StoredEsim {
         esim: Esim {
             iccid: issued.iccid.clone(),
@@ -392,5 +506,5 @@ fn save_issued(
         created_at: OffsetDateTime::now_utc(),
     };
     desk.store().save_esim(&stored)?;
-    Ok(())
+    Ok(stored)
 }

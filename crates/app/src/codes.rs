@@ -70,6 +70,52 @@ pub fn view(input: &str) -> Result<CodeView, AppError> {
     })
 }
 
+/// The longest part of a non-code QR's text quoted back in an error.
+const MAX_QUOTED_CHARS: usize = 80;
+
+/// "Check a code" from a picture: the first QR code in the image whose text is an activation
+/// code, with its report and QR codes. A QR code holding something else (a web address, a
+/// voucher number) is named in the error, so the person knows what they scanned.
+pub fn view_from_image(bytes: &[u8]) -> Result<CodeView, AppError> {
+    let texts = qr::decode_image(bytes)?;
+    let mut first_error = None;
+    for text in &texts {
+        match ActivationCode::parse(text) {
+            Ok(code) => {
+                tracing::debug!(code = %code.masked(), qr_codes = texts.len(), "activation code read from an image");
+                return view(&code.to_string());
+            }
+            Err(e) => {
+                first_error.get_or_insert((text, e));
+            }
+        }
+    }
+    match first_error {
+        // It says "LPA:1$..." but is malformed: the field-level reason helps more.
+        Some((text, e)) if text.trim_start().to_ascii_uppercase().starts_with("LPA:") => {
+            Err(e.into())
+        }
+        Some((text, _)) => Err(AppError::NotAnActivationCode {
+            content: quote(text),
+        }),
+        None => Err(qr::QrDecodeError::NoQrCode.into()),
+    }
+}
+
+fn quote(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let clean = clean.trim();
+    if clean.chars().count() > MAX_QUOTED_CHARS {
+        let cut: String = clean.chars().take(MAX_QUOTED_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        clean.to_owned()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QrFormat {
     Svg,
@@ -116,6 +162,40 @@ mod tests {
         assert_eq!(err.code(), "invalid_activation_code");
         assert_eq!(err.field().as_deref(), Some("matching ID"));
         assert!(err.to_string().contains("matching ID"), "{err}");
+    }
+
+    #[test]
+    fn reads_a_code_from_a_picture() {
+        let png = qr_bytes(
+            "lpa:1$smdp.example.com$04386-AGYFT-A74Y8-3F815",
+            QrFormat::Png { min_size_px: 300 },
+        )
+        .unwrap();
+        let v = view_from_image(&png).unwrap();
+        assert_eq!(
+            v.report.canonical,
+            "LPA:1$smdp.example.com$04386-AGYFT-A74Y8-3F815"
+        );
+        assert!(v.qr_svg.starts_with("<svg"));
+    }
+
+    #[test]
+    fn a_picture_of_something_else_says_what_it_holds() {
+        let png = qr::render_png("https://example.com/menu", QrOptions::default(), 300).unwrap();
+        let e = view_from_image(&png).unwrap_err();
+        assert_eq!(e.code(), "not_an_activation_code");
+        assert!(e.to_string().contains("https://example.com/menu"), "{e}");
+        assert_eq!(e.field().as_deref(), Some("image"));
+
+        let bad =
+            qr::render_png("LPA:1$smdp.example.com$bad_id", QrOptions::default(), 300).unwrap();
+        assert_eq!(
+            view_from_image(&bad).unwrap_err().code(),
+            "invalid_activation_code"
+        );
+        let e = view_from_image(b"not an image").unwrap_err();
+        assert_eq!(e.code(), "not_an_image");
+        assert!(e.is_bad_input());
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! The desk: the store, the keychain and the provider adapters, wired together for the use cases.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use esimdesk_core::ProviderKind;
-use esimdesk_providers::Provider;
 use esimdesk_providers::esimgo::{EsimGo, EsimGoConfig};
+use esimdesk_providers::{Capabilities, Provider};
 use esimdesk_store::{ProviderAccount, Store};
 use secrecy::SecretString;
 use url::Url;
@@ -17,9 +17,11 @@ use crate::secrets::SecretSource;
 pub struct Desk {
     store: Arc<Store>,
     secrets: Arc<dyn SecretSource>,
-    /// Who is acting, for the audit log (the desk profile).
-    actor: String,
+    /// Who is acting, for the audit log (the desk profile); changes with the settings.
+    actor: RwLock<String>,
     providers: Mutex<HashMap<String, Arc<dyn Provider>>>,
+    /// What each provider can do, learnt without a key (it depends on the adapter alone).
+    capabilities: Mutex<HashMap<ProviderKind, Capabilities>>,
 }
 
 impl Desk {
@@ -31,8 +33,9 @@ impl Desk {
         Desk {
             store,
             secrets,
-            actor: actor.into(),
+            actor: RwLock::new(actor.into()),
             providers: Mutex::new(HashMap::new()),
+            capabilities: Mutex::new(HashMap::new()),
         }
     }
 
@@ -44,8 +47,14 @@ impl Desk {
         self.secrets.as_ref()
     }
 
-    pub fn actor(&self) -> &str {
-        &self.actor
+    /// Who is acting now, for the audit log.
+    pub fn actor(&self) -> String {
+        self.actor.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Changes who is acting (the desk profile was renamed in the settings).
+    pub fn set_actor(&self, actor: impl Into<String>) {
+        *self.actor.write().unwrap_or_else(|p| p.into_inner()) = actor.into();
     }
 
     /// The adapter for an account, built once from its row and its key in the keychain.
@@ -65,6 +74,22 @@ impl Desk {
         self.lock_providers()
             .insert(account_id.to_owned(), provider.clone());
         Ok(provider)
+    }
+
+    /// What an account's provider can do, without reading its key from the keychain (status
+    /// screens ask often; the keychain may be locked).
+    pub fn capabilities(&self, account: &ProviderAccount) -> Result<Capabilities, AppError> {
+        if let Some(p) = self.lock_providers().get(&account.id) {
+            return Ok(p.capabilities());
+        }
+        let mut known = self.capabilities.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = known.get(&account.provider) {
+            return Ok(*c);
+        }
+        // An adapter that is never called: its key is empty and it is dropped at once.
+        let c = build_provider(account, SecretString::from(String::new()))?.capabilities();
+        known.insert(account.provider, c);
+        Ok(c)
     }
 
     /// Forgets a cached adapter (after its key or URL changed).

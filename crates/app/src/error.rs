@@ -1,5 +1,6 @@
 //! The application's error, and the serialisable form every face (window, CLI) shows.
 
+use esimdesk_core::qr::QrDecodeError;
 use esimdesk_core::{ActivationCodeError, EidError, IccidError, Money, ProviderKind};
 use esimdesk_providers::ProviderError;
 use esimdesk_store::StoreError;
@@ -51,6 +52,21 @@ pub enum AppError {
     },
     #[error("the client reference '{0}' was already used by another order: nothing was sent")]
     DuplicateReference(String),
+    #[error("order {0} is already being submitted: wait for its answer (nothing more was sent)")]
+    CheckoutInProgress(String),
+    #[error("{0}")]
+    QrImage(#[from] QrDecodeError),
+    #[error("the QR code holds \"{content}\", which is not an eSIM activation code (LPA:1$…)")]
+    NotAnActivationCode { content: String },
+    #[error("eSIM {0} is not one this desk sold or knows: find it by its ICCID first")]
+    UnknownEsim(String),
+    #[error(
+        "package {offering_code} cannot be added to eSIM {iccid}: nothing was bought; sell a new eSIM instead"
+    )]
+    TopUpIncompatible {
+        iccid: String,
+        offering_code: String,
+    },
 }
 
 impl AppError {
@@ -73,6 +89,18 @@ impl AppError {
             AppError::OutcomeUnknown { .. } => "outcome_unknown",
             AppError::Refused { source, .. } => source.code(),
             AppError::DuplicateReference(_) => "duplicate_reference",
+            AppError::CheckoutInProgress(_) => "checkout_in_progress",
+            AppError::QrImage(e) => match e {
+                QrDecodeError::NotAnImage(_) => "not_an_image",
+                QrDecodeError::FileTooLarge { .. } | QrDecodeError::TooManyPixels { .. } => {
+                    "image_too_large"
+                }
+                QrDecodeError::NoQrCode => "no_qr_code",
+                _ => "qr_unreadable",
+            },
+            AppError::NotAnActivationCode { .. } => "not_an_activation_code",
+            AppError::UnknownEsim(_) => "unknown_esim",
+            AppError::TopUpIncompatible { .. } => "top_up_incompatible",
         }
     }
 
@@ -83,7 +111,11 @@ impl AppError {
             AppError::InvalidIccid(_) => Some("ICCID".to_owned()),
             AppError::InvalidEid(_) => Some("EID".to_owned()),
             AppError::InvalidInput { field, .. } => Some(field.clone()),
-            AppError::DuplicateReference(_) => Some("client reference".to_owned()),
+            AppError::DuplicateReference(_) | AppError::CheckoutInProgress(_) => {
+                Some("client reference".to_owned())
+            }
+            AppError::QrImage(_) | AppError::NotAnActivationCode { .. } => Some("image".to_owned()),
+            AppError::UnknownEsim(_) => Some("ICCID".to_owned()),
             _ => None,
         }
     }
@@ -99,6 +131,10 @@ impl AppError {
                 | AppError::UnknownAccount(_)
                 | AppError::NotInCatalogue { .. }
                 | AppError::DuplicateReference(_)
+                | AppError::CheckoutInProgress(_)
+                | AppError::QrImage(_)
+                | AppError::NotAnActivationCode { .. }
+                | AppError::UnknownEsim(_)
         )
     }
 

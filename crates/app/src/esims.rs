@@ -1,17 +1,74 @@
-//! eSIMs already sold: find them, refresh their usage.
+//! eSIMs already sold: find them, show one, refresh their usage.
 
 use esimdesk_core::{Iccid, Package, ProfileStatus};
 use esimdesk_providers::EsimHandle;
-use esimdesk_store::EsimSummary;
+use esimdesk_store::{EsimSummary, JournaledOrder, StoredEsim};
 use serde::Serialize;
 use time::OffsetDateTime;
 use ts_rs::TS;
 
 use crate::AppError;
+use crate::codes::{self, CodeView};
 use crate::desk::Desk;
 
 pub fn find(desk: &Desk, text: &str, limit: usize) -> Result<Vec<EsimSummary>, AppError> {
     Ok(desk.store().find_esims(text, limit)?)
+}
+
+/// Everything the eSIM screen shows, from the database (works offline).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct EsimDetail {
+    /// The eSIM as stored: its packages carry the last usage reading.
+    pub esim: StoredEsim,
+    /// The activation code with its QR codes and install links, when the desk has it.
+    pub code: Option<CodeView>,
+    /// When the packages' usage was last read from the provider.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
+    pub usage_taken_at: Option<OffsetDateTime>,
+    /// The order that sold it, when it was sold here.
+    pub order: Option<JournaledOrder>,
+    pub customer_name: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+}
+
+/// One eSIM with its code, last usage, order and customer. [`AppError::UnknownEsim`] when the
+/// desk does not hold it.
+pub fn esim_detail(desk: &Desk, iccid: &str) -> Result<EsimDetail, AppError> {
+    let iccid = Iccid::parse(iccid)?;
+    let store = desk.store();
+    let esim = store
+        .esim(&iccid)?
+        .ok_or_else(|| AppError::UnknownEsim(iccid.to_string()))?;
+    let code = match &esim.esim.activation_code {
+        Some(c) => Some(codes::view(&c.to_string())?),
+        None => None,
+    };
+    let usage_taken_at = esim
+        .esim
+        .packages
+        .iter()
+        .filter_map(|p| p.usage.map(|u| u.taken_at))
+        .max();
+    let order = match &esim.order_reference {
+        Some(r) => store.order(r)?,
+        None => None,
+    };
+    let customer = match esim.customer_id {
+        Some(id) => store.customer(id)?,
+        None => None,
+    };
+    Ok(EsimDetail {
+        code,
+        usage_taken_at,
+        order,
+        customer_name: customer.as_ref().map(|c| c.name.clone()),
+        customer_email: customer.as_ref().and_then(|c| c.email.clone()),
+        customer_phone: customer.and_then(|c| c.phone),
+        esim,
+    })
 }
 
 /// An eSIM's packages and remaining data as the provider reported them at `taken_at`.

@@ -2,18 +2,24 @@
 //! crate; it knows nothing of Tauri or of terminals.
 
 pub mod accounts;
+pub mod cancel;
 pub mod catalogue;
 pub mod checkout;
 pub mod codes;
 pub mod desk;
+pub mod diagnostics;
 pub mod error;
 pub mod esims;
 pub mod identifiers;
 pub mod reconcile;
 pub mod secrets;
+pub mod settings;
+pub mod status;
+pub mod top_up;
 
 pub use desk::Desk;
 pub use error::{AppError, ErrorPayload};
+pub use secrets::{EphemeralSecrets, SecretSource};
 
 use serde::Serialize;
 use ts_rs::TS;

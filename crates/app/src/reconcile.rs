@@ -22,6 +22,20 @@ pub struct Reconciled {
     pub note: String,
 }
 
+/// How long after sending an order is left alone, in case its purchase is still in flight (in
+/// another window, or a slow provider).
+pub const DEFAULT_GRACE: Duration = Duration::seconds(120);
+
+/// Reconciliation at start-up, with [`DEFAULT_GRACE`]: the desktop app runs it in the
+/// background as it opens, so orders a crash left unsettled are settled without anyone asking.
+pub async fn reconcile_on_start(desk: &Desk) -> Result<Vec<Reconciled>, AppError> {
+    let settled = reconcile(desk, DEFAULT_GRACE).await?;
+    if !settled.is_empty() {
+        tracing::info!(orders = settled.len(), "orders reconciled at start-up");
+    }
+    Ok(settled)
+}
+
 /// Settles every order the journal cannot vouch for.
 ///
 /// - Journaled or validated but never sent (a crash before the purchase request): failed,
@@ -32,7 +46,12 @@ pub struct Reconciled {
 pub async fn reconcile(desk: &Desk, grace: Duration) -> Result<Vec<Reconciled>, AppError> {
     let mut results = Vec::new();
     let now = OffsetDateTime::now_utc();
-    for journaled in needing_reconciliation(desk)? {
+    let pending = needing_reconciliation(desk)?;
+    if pending.is_empty() {
+        return Ok(results);
+    }
+    let known = known_provider_references(desk)?;
+    for journaled in pending {
         let before = journaled.order.state;
         let outcome = match before {
             OrderState::Journaled | OrderState::Validated => {
@@ -46,7 +65,7 @@ pub async fn reconcile(desk: &Desk, grace: Duration) -> Result<Vec<Reconciled>, 
                 )?;
                 "never sent: nothing was bought".to_owned()
             }
-            _ => match ask_provider(desk, &journaled, now, grace).await {
+            _ => match ask_provider(desk, &journaled, &known, now, grace).await {
                 Ok(Some(note)) => note,
                 Ok(None) => continue,
                 Err(e) => {
@@ -61,7 +80,7 @@ pub async fn reconcile(desk: &Desk, grace: Duration) -> Result<Vec<Reconciled>, 
             .map(|o| o.order.state)
             .unwrap_or(before);
         desk.store().audit(
-            desk.actor(),
+            &desk.actor(),
             "order.reconcile",
             &format!(
                 "{}: {} → {} ({outcome})",
@@ -92,6 +111,24 @@ fn needing_reconciliation(desk: &Desk) -> Result<Vec<JournaledOrder>, AppError> 
     Ok(orders)
 }
 
+/// Provider references the journal already gives to an order: such a provider order cannot be
+/// the one behind another order's lost reply (e.g. the sale of an eSIM, when a top-up of it
+/// minutes later is looked for by contents and time).
+fn known_provider_references(
+    desk: &Desk,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    Ok(desk
+        .store()
+        .orders(10_000)?
+        .into_iter()
+        .filter_map(|o| {
+            o.order
+                .provider_reference
+                .map(|p| (p, o.order.client_reference))
+        })
+        .collect())
+}
+
 /// When the purchase request went out: the journal's "submitted" row.
 fn sent_at(desk: &Desk, journaled: &JournaledOrder) -> Result<OffsetDateTime, AppError> {
     let events = desk
@@ -112,7 +149,7 @@ fn fail(desk: &Desk, journaled: &JournaledOrder, why: &str) -> Result<(), AppErr
             detail: Some(why.to_owned()),
             provider_reference: None,
         },
-        desk.actor(),
+        &desk.actor(),
     )?;
     Ok(())
 }
@@ -121,6 +158,7 @@ fn fail(desk: &Desk, journaled: &JournaledOrder, why: &str) -> Result<(), AppErr
 async fn ask_provider(
     desk: &Desk,
     journaled: &JournaledOrder,
+    known: &std::collections::HashMap<String, String>,
     now: OffsetDateTime,
     grace: Duration,
 ) -> Result<Option<String>, AppError> {
@@ -147,7 +185,16 @@ async fn ask_provider(
         },
         sent_at: sent_at(desk, journaled)?,
     };
-    let matches = provider.find_order(&lookup).await?;
+    let matches: Vec<_> = provider
+        .find_order(&lookup)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            known
+                .get(&m.order.provider_reference)
+                .is_none_or(|owner| *owner == order.client_reference)
+        })
+        .collect();
     let exact: Vec<_> = matches
         .iter()
         .filter(|m| m.basis == MatchBasis::ClientReference)

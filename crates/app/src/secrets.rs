@@ -1,6 +1,6 @@
-//! Where provider keys come from: the OS keychain in the app and the CLI. The trait lets the app's
-//! own unit tests run without a Secret Service; the real keychain is exercised by the store's
-//! keychain tests and the CLI's end-to-end tests.
+//! Where provider keys come from: the OS keychain in the app and the CLI; [`EphemeralSecrets`]
+//! (memory only) in demo mode and tests. The real keychain is exercised by the store's keychain
+//! tests and the CLI's end-to-end tests.
 
 use std::fmt::Debug;
 
@@ -32,13 +32,30 @@ impl SecretSource for esimdesk_store::keychain::Keychain {
     }
 }
 
-/// Keys held in memory only, for tests of the use cases.
-#[cfg(test)]
-#[derive(Debug, Default)]
-pub struct MemorySecrets(std::sync::Mutex<std::collections::HashMap<String, SecretString>>);
+/// Keys held in memory for demo mode and tests: never written anywhere, gone when the process
+/// ends. Not for real provider keys, which belong in the OS keychain.
+#[derive(Default)]
+pub struct EphemeralSecrets(std::sync::Mutex<std::collections::HashMap<String, SecretString>>);
 
-#[cfg(test)]
-impl SecretSource for MemorySecrets {
+impl EphemeralSecrets {
+    pub fn new() -> EphemeralSecrets {
+        EphemeralSecrets::default()
+    }
+}
+
+/// Lists the account ids only: the keys never reach a log or a debug print.
+impl Debug for EphemeralSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ids: Vec<&String> = map.keys().collect();
+        ids.sort();
+        f.debug_struct("EphemeralSecrets")
+            .field("accounts", &ids)
+            .finish()
+    }
+}
+
+impl SecretSource for EphemeralSecrets {
     fn get(&self, account_id: &str) -> Result<Option<SecretString>, AppError> {
         Ok(self
             .0

@@ -90,7 +90,7 @@ impl Desk {
     }
 
     fn ready(&self) {
-        let out = self.add_account(&self.sandbox.esimgo_api_key().to_owned());
+        let out = self.add_account(self.sandbox.esimgo_api_key());
         assert!(
             out.status.success(),
             "{}",
@@ -108,7 +108,7 @@ impl Desk {
 #[ignore = "needs a Secret Service: cargo xtask test runs it"]
 fn walk_in_sale_from_key_to_usage() {
     let d = desk();
-    let added = d.add_account(&d.sandbox.esimgo_api_key().to_owned());
+    let added = d.add_account(d.sandbox.esimgo_api_key());
     assert!(
         added.status.success(),
         "{}",

@@ -1,0 +1,81 @@
+//! Desk settings (name, selling currency, the profile recorded as the actor) and markup rules.
+//! Every change is in the audit log.
+
+use esimdesk_store::{DeskSettings, MarkupRule, MarkupScope};
+
+use crate::AppError;
+use crate::desk::Desk;
+
+pub fn desk_settings(desk: &Desk) -> Result<DeskSettings, AppError> {
+    Ok(desk.store().desk_settings()?)
+}
+
+/// Saves the settings; the profile name becomes the actor of what follows.
+pub fn set_desk_settings(desk: &Desk, settings: &DeskSettings) -> Result<DeskSettings, AppError> {
+    let cleaned = DeskSettings {
+        desk_name: settings.desk_name.trim().to_owned(),
+        currency: settings.currency,
+        profile_name: settings.profile_name.trim().to_owned(),
+    };
+    if cleaned.desk_name.is_empty() {
+        return Err(AppError::InvalidInput {
+            field: "desk name".into(),
+            message: "the desk needs a name (it is printed on vouchers)".into(),
+        });
+    }
+    if cleaned.profile_name.is_empty() {
+        return Err(AppError::InvalidInput {
+            field: "profile".into(),
+            message: "say who is at the desk (it is recorded with every action)".into(),
+        });
+    }
+    let before = desk.store().desk_settings()?;
+    desk.store().set_desk_settings(&cleaned)?;
+    desk.set_actor(cleaned.profile_name.clone());
+    desk.store().audit(
+        &desk.actor(),
+        "settings.set",
+        &format!(
+            "desk name '{}' → '{}', currency {} → {}, profile '{}' → '{}'",
+            before.desk_name,
+            cleaned.desk_name,
+            before.currency.code(),
+            cleaned.currency.code(),
+            before.profile_name,
+            cleaned.profile_name
+        ),
+    )?;
+    Ok(cleaned)
+}
+
+pub fn markup_rules(desk: &Desk) -> Result<Vec<MarkupRule>, AppError> {
+    Ok(desk.store().markup_rules()?)
+}
+
+/// Adds or replaces the rule for its scope and reprices the cached catalogue (the store records
+/// it in the audit log in the same transaction).
+pub fn set_markup_rule(desk: &Desk, rule: &MarkupRule) -> Result<(), AppError> {
+    desk.store()
+        .set_markup_rule(rule)
+        .map_err(invalid("markup"))?;
+    Ok(())
+}
+
+/// Removes the rule for a scope and reprices (audited by the store).
+pub fn remove_markup_rule(desk: &Desk, scope: MarkupScope) -> Result<(), AppError> {
+    desk.store()
+        .remove_markup_rule(scope)
+        .map_err(invalid("markup"))?;
+    Ok(())
+}
+
+/// A store refusal of the value itself becomes an input error naming the field.
+fn invalid(field: &'static str) -> impl Fn(esimdesk_store::StoreError) -> AppError {
+    move |e| match e {
+        esimdesk_store::StoreError::Invalid(message) => AppError::InvalidInput {
+            field: field.into(),
+            message,
+        },
+        other => AppError::Store(other),
+    }
+}

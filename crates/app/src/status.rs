@@ -1,0 +1,117 @@
+//! The window's status line: which accounts exist and what they can do, how fresh each catalogue
+//! is, whether the keychain is usable, the desk settings and how many orders await
+//! reconciliation. Works offline; reads no key.
+
+use esimdesk_store::{CatalogueFreshness, DeskSettings, KeychainStatus, ProviderAccount};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::desk::Desk;
+use crate::{AppError, AppInfo};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum KeychainState {
+    Available,
+    Locked,
+    Unavailable,
+}
+
+/// Whether provider keys can be stored and read on this machine, in words for the desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct KeychainView {
+    pub available: bool,
+    pub state: KeychainState,
+    /// What is wrong, when something is.
+    pub message: Option<String>,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl KeychainView {
+    pub fn of(status: &KeychainStatus) -> KeychainView {
+        match status {
+            KeychainStatus::Available => KeychainView {
+                available: true,
+                state: KeychainState::Available,
+                message: None,
+                hint: None,
+            },
+            KeychainStatus::Locked { hint } => KeychainView {
+                available: false,
+                state: KeychainState::Locked,
+                message: Some("the system keychain is locked".to_owned()),
+                hint: Some(hint.clone()),
+            },
+            KeychainStatus::Unavailable { reason, hint } => KeychainView {
+                available: false,
+                state: KeychainState::Unavailable,
+                message: Some(format!("no system keychain is available: {reason}")),
+                hint: Some(hint.clone()),
+            },
+        }
+    }
+}
+
+/// A provider account and what the window may offer for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AccountView {
+    pub account: ProviderAccount,
+    /// The provider prices an order before buying (checkout shows its exact total).
+    pub can_validate: bool,
+    /// Packages can be added to an eSIM it sold.
+    pub can_top_up: bool,
+    /// Remaining data can be read.
+    pub can_refresh_usage: bool,
+    /// A package can be revoked from an eSIM (the eSIM screen's "Cancel package").
+    pub can_cancel: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AppStatus {
+    pub info: AppInfo,
+    /// A built-in sandbox plays the provider: nothing is bought for real.
+    pub demo: bool,
+    /// A real provider account was added during demo mode; restarting leaves demo mode.
+    pub restart_to_leave_demo: bool,
+    pub keychain: KeychainView,
+    pub accounts: Vec<AccountView>,
+    pub freshness: Vec<CatalogueFreshness>,
+    pub settings: DeskSettings,
+    /// Orders sent whose outcome is not settled yet (submitted, provisioning, unknown).
+    pub unsettled_orders: usize,
+}
+
+/// The status, from the database alone (the keychain's state is probed by the caller, on a
+/// thread that may block).
+pub fn status(desk: &Desk, demo: bool, keychain: &KeychainStatus) -> Result<AppStatus, AppError> {
+    let store = desk.store();
+    let accounts = store
+        .accounts()?
+        .into_iter()
+        .map(|account| {
+            let c = desk.capabilities(&account)?;
+            Ok(AccountView {
+                can_validate: c.validate_order,
+                can_top_up: c.top_up,
+                can_refresh_usage: c.usage,
+                can_cancel: c.revoke_package,
+                account,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(AppStatus {
+        info: crate::about(),
+        demo,
+        restart_to_leave_demo: false,
+        keychain: KeychainView::of(keychain),
+        accounts,
+        freshness: store.catalogue_freshness()?,
+        settings: store.desk_settings()?,
+        unsettled_orders: store.unsettled_orders()?.len(),
+    })
+}

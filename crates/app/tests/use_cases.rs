@@ -1,0 +1,451 @@
+//! The use cases against the eSIM Go sandbox on loopback, with keys in memory
+//! ([`EphemeralSecrets`]) and a temporary database: status, eSIM detail, top-ups (and their
+//! reconciliation after a lost reply), revoking a package, settings and markup.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+
+use esimdesk_app::accounts::{self, NewAccount};
+use esimdesk_app::checkout::{self, CheckoutInput, CheckoutStep};
+use esimdesk_app::status::{self, KeychainState};
+use esimdesk_app::top_up::{self, TopUpInput};
+use esimdesk_app::{Desk, EphemeralSecrets, cancel, catalogue, esims, reconcile, settings};
+use esimdesk_core::{Currency, Customer, OrderKind, OrderState, ProviderKind, Rounding};
+use esimdesk_sandbox::{FaultKind, FaultSpec, RunningSandbox, SandboxConfig};
+use esimdesk_store::{
+    DeskSettings, KeychainStatus, MarkupRule, MarkupScope, SearchHit, SearchQuery, Store,
+};
+use secrecy::SecretString;
+
+const ACCOUNT: &str = "go";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    sandbox: RunningSandbox,
+    desk: Desk,
+}
+
+async fn fixture() -> Fixture {
+    let sandbox = esimdesk_sandbox::start(SandboxConfig::for_tests())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
+    let desk = Desk::new(Arc::new(store), Arc::new(EphemeralSecrets::new()), "tester");
+    accounts::add_account(
+        &desk,
+        NewAccount {
+            provider: ProviderKind::Esimgo,
+            id: Some(ACCOUNT.into()),
+            label: None,
+            base_url: Some(sandbox.esimgo_base_url()),
+            key: SecretString::from(sandbox.esimgo_api_key().to_owned()),
+        },
+    )
+    .await
+    .unwrap();
+    let synced = catalogue::sync_all(&desk, &|_| {}).await.unwrap();
+    assert!(synced[0].offerings.unwrap() > 0, "{synced:?}");
+    Fixture {
+        _dir: dir,
+        sandbox,
+        desk,
+    }
+}
+
+/// The cheapest limited offering for a single country.
+fn single_country_offering(desk: &Desk) -> SearchHit {
+    desk.store()
+        .search(&SearchQuery {
+            destination: Some("NL".into()),
+            unlimited: Some(false),
+            limit: 200,
+            ..SearchQuery::default()
+        })
+        .unwrap()
+        .into_iter()
+        .find(|h| h.offering.countries.len() == 1)
+        .expect("a single-country offering for NL")
+}
+
+async fn sell(desk: &Desk, hit: &SearchHit) -> String {
+    let outcome = checkout::checkout(
+        desk,
+        CheckoutInput {
+            account_id: hit.account_id.clone(),
+            offering_code: hit.offering.code.clone(),
+            quantity: 1,
+            customer: Some(Customer {
+                name: "Ana Lima".into(),
+                email: Some("ana@example.com".into()),
+                ..Customer::default()
+            }),
+            payment_reference: Some("card-1".into()),
+            client_reference: Some(checkout::new_client_reference()),
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.order.order.state, OrderState::Completed);
+    outcome.esims[0].iccid.clone()
+}
+
+fn top_up_input(iccid: &str, code: &str, reference: &str) -> TopUpInput {
+    TopUpInput {
+        iccid: iccid.to_owned(),
+        account_id: None,
+        offering_code: code.to_owned(),
+        payment_reference: Some("card-2".into()),
+        client_reference: Some(reference.to_owned()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_lists_accounts_capabilities_freshness_and_keychain() {
+    let f = fixture().await;
+    let s = status::status(&f.desk, true, &KeychainStatus::Available).unwrap();
+    assert!(s.demo);
+    assert!(!s.restart_to_leave_demo);
+    assert_eq!(s.info, esimdesk_app::about());
+    assert!(s.keychain.available);
+    assert_eq!(s.keychain.state, KeychainState::Available);
+    assert_eq!(s.accounts.len(), 1);
+    let a = &s.accounts[0];
+    assert_eq!(a.account.id, ACCOUNT);
+    assert!(a.can_validate && a.can_top_up && a.can_refresh_usage && a.can_cancel);
+    assert_eq!(s.freshness.len(), 1);
+    assert!(s.freshness[0].fetched_at.is_some() && s.freshness[0].offerings > 0);
+    assert_eq!(s.settings, DeskSettings::default());
+    assert_eq!(s.unsettled_orders, 0);
+
+    let locked = status::status(
+        &f.desk,
+        false,
+        &KeychainStatus::Locked {
+            hint: "unlock it".into(),
+        },
+    )
+    .unwrap();
+    assert!(!locked.keychain.available);
+    assert_eq!(locked.keychain.state, KeychainState::Locked);
+    assert_eq!(locked.keychain.hint.as_deref(), Some("unlock it"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detail_shows_code_order_customer_and_last_usage() {
+    let f = fixture().await;
+    let hit = single_country_offering(&f.desk);
+    let iccid = sell(&f.desk, &hit).await;
+
+    let d = esims::esim_detail(&f.desk, &iccid).unwrap();
+    assert_eq!(d.esim.esim.iccid.as_str(), iccid);
+    let code = d.code.expect("the activation code's view");
+    assert!(code.report.canonical.starts_with("LPA:1$"));
+    assert!(code.qr_svg.starts_with("<svg"));
+    let order = d.order.expect("the order that sold it");
+    assert_eq!(order.order.lines[0].offering_code, hit.offering.code);
+    assert_eq!(d.customer_name.as_deref(), Some("Ana Lima"));
+    assert_eq!(d.customer_email.as_deref(), Some("ana@example.com"));
+    assert_eq!(d.usage_taken_at, None);
+
+    esims::refresh_usage(&f.desk, &iccid).await.unwrap();
+    let d = esims::esim_detail(&f.desk, &iccid).unwrap();
+    assert!(d.usage_taken_at.is_some());
+    assert!(!d.esim.esim.packages.is_empty());
+
+    let unknown = esims::esim_detail(&f.desk, "8944538532046590109").unwrap_err();
+    assert_eq!(unknown.code(), "unknown_esim");
+    assert_eq!(
+        esims::esim_detail(&f.desk, "123").unwrap_err().code(),
+        "invalid_iccid"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn top_up_is_journaled_lands_on_the_esim_and_keeps_its_record() {
+    let f = fixture().await;
+    let hit = single_country_offering(&f.desk);
+    let iccid = sell(&f.desk, &hit).await;
+    esims::refresh_usage(&f.desk, &iccid).await.unwrap();
+    let before = esims::esim_detail(&f.desk, &iccid).unwrap();
+
+    let offers = top_up::top_up_offerings(&f.desk, &iccid).await.unwrap();
+    assert!(!offers.is_empty());
+    for o in &offers {
+        assert_eq!(o.account_id, ACCOUNT);
+        assert!(o.offering.top_up);
+        assert!(
+            o.offering.countries.iter().any(|c| c.as_str() == "NL"),
+            "{o:?}"
+        );
+    }
+    assert!(
+        offers
+            .windows(2)
+            .all(|w| w[0].retail.minor() <= w[1].retail.minor()),
+        "cheapest first"
+    );
+
+    let reference = checkout::new_client_reference();
+    let steps = Mutex::new(Vec::new());
+    let outcome = top_up::top_up(
+        &f.desk,
+        top_up_input(&iccid, &offers[0].offering.code, &reference),
+        &|s| steps.lock().unwrap().push(s),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.order.order.kind, OrderKind::TopUp);
+    assert_eq!(outcome.order.order.state, OrderState::Completed);
+    assert_eq!(
+        outcome.order.order.lines[0]
+            .iccid
+            .as_ref()
+            .map(|i| i.as_str()),
+        Some(iccid.as_str())
+    );
+    assert_eq!(outcome.esims[0].iccid, iccid);
+    assert!(outcome.esims[0].code.is_some());
+    assert_eq!(
+        *steps.lock().unwrap(),
+        vec![
+            CheckoutStep::Journaled,
+            CheckoutStep::Submitting,
+            CheckoutStep::Answered,
+            CheckoutStep::Delivered
+        ]
+    );
+
+    // The eSIM keeps its original order, customer and packages until usage is read again.
+    let after = esims::esim_detail(&f.desk, &iccid).unwrap();
+    assert_eq!(after.esim.order_reference, before.esim.order_reference);
+    assert_eq!(after.customer_name.as_deref(), Some("Ana Lima"));
+    assert_eq!(after.esim.esim.packages, before.esim.esim.packages);
+    let usage = esims::refresh_usage(&f.desk, &iccid).await.unwrap();
+    assert_eq!(usage.packages.len(), before.esim.esim.packages.len() + 1);
+
+    // The same reference again is refused before anything is sent.
+    let again = top_up::top_up(
+        &f.desk,
+        top_up_input(&iccid, &offers[0].offering.code, &reference),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(again.code(), "duplicate_reference");
+    assert_eq!(f.sandbox.admin().order_references().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn top_up_refusals_buy_nothing() {
+    let f = fixture().await;
+    let hit = single_country_offering(&f.desk);
+    let iccid = sell(&f.desk, &hit).await;
+    let code = hit.offering.code.clone();
+
+    // Not an eSIM of this desk, and no account named.
+    let e = top_up::top_up(
+        &f.desk,
+        top_up_input("8944538532046590109", &code, "r-1"),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), "unknown_esim");
+    // Another account than the eSIM's.
+    let mut other = top_up_input(&iccid, &code, "r-2");
+    other.account_id = Some("elsewhere".into());
+    let e = top_up::top_up(&f.desk, other, &|_| {}).await.unwrap_err();
+    assert_eq!(e.code(), "invalid_input");
+    // Not in the catalogue.
+    let e = top_up::top_up(&f.desk, top_up_input(&iccid, "esim_nope", "r-3"), &|_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "not_in_catalogue");
+    assert!(f.desk.store().order("r-1").unwrap().is_none());
+
+    // The provider says the package does not fit (a deactivated profile): journaled, failed.
+    f.sandbox
+        .admin()
+        .set_profile_status(&iccid, "Deactivated")
+        .unwrap();
+    let e = top_up::top_up(&f.desk, top_up_input(&iccid, &code, "r-4"), &|_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "top_up_incompatible");
+    assert!(e.to_string().contains("nothing was bought"), "{e}");
+    let order = f.desk.store().order("r-4").unwrap().unwrap();
+    assert_eq!(order.order.state, OrderState::Failed);
+    assert_eq!(f.sandbox.admin().order_references().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_top_up_reply_is_unknown_then_reconciled_never_resent() {
+    let f = fixture().await;
+    let hit = single_country_offering(&f.desk);
+    let iccid = sell(&f.desk, &hit).await;
+    let customer_before = esims::esim_detail(&f.desk, &iccid)
+        .unwrap()
+        .esim
+        .customer_id;
+
+    f.sandbox
+        .admin()
+        .add_fault(
+            FaultSpec::new(FaultKind::DropAfterCommit)
+                .on("POST", "/v2.4/orders")
+                .order_type("transaction"),
+        )
+        .unwrap();
+    let reference = checkout::new_client_reference();
+    let e = top_up::top_up(
+        &f.desk,
+        top_up_input(&iccid, &hit.offering.code, &reference),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), "outcome_unknown");
+    let order = f.desk.store().order(&reference).unwrap().unwrap();
+    assert_eq!(order.order.state, OrderState::Unknown);
+    assert_eq!(f.sandbox.admin().order_references().len(), 2, "bought once");
+    let s = status::status(&f.desk, false, &KeychainStatus::Available).unwrap();
+    assert_eq!(s.unsettled_orders, 1);
+
+    f.sandbox.admin().clear_faults();
+    let settled = reconcile::reconcile(&f.desk, time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(settled.len(), 1, "{settled:?}");
+    assert_eq!(settled[0].after, OrderState::Completed, "{settled:?}");
+    assert_eq!(settled[0].after, OrderState::Completed);
+    assert_eq!(
+        f.sandbox.admin().order_references().len(),
+        2,
+        "never resent"
+    );
+    let d = esims::esim_detail(&f.desk, &iccid).unwrap();
+    assert_eq!(d.esim.customer_id, customer_before);
+    assert!(d.code.is_some());
+
+    // Nothing left: start-up reconciliation finds nothing to do.
+    assert!(
+        reconcile::reconcile_on_start(&f.desk)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_package_is_audited() {
+    let f = fixture().await;
+    let hit = single_country_offering(&f.desk);
+    let iccid = sell(&f.desk, &hit).await;
+
+    let e = cancel::revoke_package(&f.desk, &iccid, " ")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_input");
+    let e = cancel::revoke_package(&f.desk, "8944538532046590109", &hit.offering.code)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "unknown_esim");
+
+    let outcome = cancel::revoke_package(&f.desk, &iccid, &hit.offering.code)
+        .await
+        .unwrap();
+    assert_eq!(outcome.iccid, iccid);
+    assert_eq!(outcome.refund, cancel::RefundView::ToInventory);
+    assert!(outcome.message.is_some());
+    let audit = f.desk.store().audit_log(10).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "package.revoke" && a.detail.contains(&iccid)),
+        "{audit:?}"
+    );
+    let usage = esims::refresh_usage(&f.desk, &iccid).await.unwrap();
+    assert!(
+        usage
+            .packages
+            .iter()
+            .all(|p| p.state == esimdesk_core::PackageState::Revoked),
+        "{usage:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_and_markup_are_saved_audited_and_priced() {
+    let f = fixture().await;
+    let hit = single_country_offering(&f.desk);
+
+    let saved = settings::set_desk_settings(
+        &f.desk,
+        &DeskSettings {
+            desk_name: " Airport T2 ".into(),
+            currency: Currency::parse("EUR").unwrap(),
+            profile_name: "maria".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(saved.desk_name, "Airport T2");
+    assert_eq!(f.desk.actor(), "maria");
+    assert_eq!(settings::desk_settings(&f.desk).unwrap(), saved);
+    let audit = f.desk.store().audit_log(5).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "settings.set" && a.actor == "maria")
+    );
+    let e = settings::set_desk_settings(
+        &f.desk,
+        &DeskSettings {
+            profile_name: "  ".into(),
+            ..saved.clone()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.field().as_deref(), Some("profile"));
+
+    let rule = MarkupRule {
+        scope: MarkupScope::Global,
+        basis_points: 5_000,
+        rounding: Rounding::NearestMinor,
+    };
+    settings::set_markup_rule(&f.desk, &rule).unwrap();
+    assert_eq!(settings::markup_rules(&f.desk).unwrap(), vec![rule]);
+    let priced = f
+        .desk
+        .store()
+        .offering(ACCOUNT, &hit.offering.code)
+        .unwrap()
+        .unwrap();
+    let half_more = hit.offering.cost.minor() * 3;
+    assert!(
+        (priced.retail.minor() * 2 - half_more).abs() <= 1,
+        "{} for a cost of {}",
+        priced.retail,
+        hit.offering.cost
+    );
+    let e = settings::set_markup_rule(
+        &f.desk,
+        &MarkupRule {
+            basis_points: -20_000,
+            ..rule
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "invalid_input");
+    settings::remove_markup_rule(&f.desk, MarkupScope::Global).unwrap();
+    assert!(settings::markup_rules(&f.desk).unwrap().is_empty());
+    assert!(
+        f.desk
+            .store()
+            .audit_log(10)
+            .unwrap()
+            .iter()
+            .any(|a| a.action == "markup.remove")
+    );
+}
