@@ -1,23 +1,76 @@
-//! The Tauri shell: window, state and thin commands over `esimdesk-app`. No business logic here;
-//! each command is a call into the app crate and a mapping of its error to `ErrorPayload`.
+//! The Tauri shell: window, plugins, state and thin commands over `esimdesk-app`. No business
+//! logic here; each command is a call into the app crate and a mapping of its error to
+//! `ErrorPayload`.
+//!
+//! At start: logging (daily file + stderr), then the desk — the real database and the OS
+//! keychain, or demo mode (see [`demo`]) when the real database has no provider account or
+//! `ESIMDESK_DEMO=1`. In the background: demo mode syncs its catalogue, and every start reconciles
+//! orders a crash left unsettled.
 
 mod commands;
+mod demo;
+mod logging;
+mod state;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use esimdesk_app::{Desk, catalogue, reconcile};
+use esimdesk_store::{DATA_DIR_ENV, Keychain, Store};
+use tauri::{AppHandle, Manager};
+
+use crate::commands::{ORDERS_RECONCILED, SYNC_PROGRESS};
+use crate::state::{DeskState, emit};
+
+type SetupError = Box<dyn std::error::Error>;
 
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-
-    let result = tauri::Builder::default()
+    let mut builder = tauri::Builder::default();
+    // One window per desk database: a second launch focuses the first. With a data directory of
+    // its own (ESIMDESK_DATA_DIR: tests, a second desk) an instance stands alone.
+    if data_dir_override().is_none() {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            focus_main_window(app);
+        }));
+    }
+    let result = builder
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .setup(|app| {
+            setup(app.handle())?;
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::inspect_code,
-            commands::check_iccid,
-            commands::check_eid,
+            commands::app::app_info,
+            commands::app::status,
+            commands::app::diagnostics,
+            commands::codes::inspect_code,
+            commands::codes::inspect_code_image,
+            commands::codes::check_iccid,
+            commands::codes::check_eid,
+            commands::accounts::add_account,
+            commands::accounts::remove_account,
+            commands::settings::set_desk_settings,
+            commands::settings::markup_rules,
+            commands::settings::set_markup_rule,
+            commands::settings::remove_markup_rule,
+            commands::catalogue::sync_catalogues,
+            commands::catalogue::suggest_destinations,
+            commands::catalogue::search,
+            commands::sales::new_client_reference,
+            commands::sales::validate_order,
+            commands::sales::checkout,
+            commands::sales::top_up,
+            commands::sales::orders,
+            commands::sales::reconcile,
+            commands::esims::find_esims,
+            commands::esims::esim_detail,
+            commands::esims::refresh_usage,
+            commands::esims::top_up_offerings,
+            commands::esims::revoke_package,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {
@@ -25,4 +78,79 @@ pub fn run() {
         eprintln!("eSIM Desk could not start: {error}");
         std::process::exit(1);
     }
+}
+
+fn data_dir_override() -> Option<PathBuf> {
+    std::env::var_os(DATA_DIR_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+fn focus_main_window(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+fn setup(app: &AppHandle) -> Result<(), SetupError> {
+    let log_dir = match data_dir_override() {
+        Some(dir) => dir.join("logs"),
+        None => app.path().app_log_dir()?,
+    };
+    logging::init(&log_dir);
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        os = std::env::consts::OS,
+        "eSIM Desk starting"
+    );
+
+    let real_db = Store::default_path()?;
+    let real = Store::open(&real_db)?;
+    let has_accounts = !real.accounts()?.is_empty();
+    let (desk, sandbox) = if has_accounts && !demo::forced() {
+        let actor = real.desk_settings()?.profile_name;
+        tracing::info!(db = %real_db.display(), "normal mode");
+        (
+            Desk::new(Arc::new(real), Arc::new(Keychain::new()), actor),
+            None,
+        )
+    } else {
+        drop(real);
+        let (desk, sandbox) = tauri::async_runtime::block_on(demo::start(&real_db))?;
+        (desk, Some(sandbox))
+    };
+    let demo = sandbox.is_some();
+    let desk = Arc::new(desk);
+    app.manage(DeskState {
+        desk: desk.clone(),
+        demo: sandbox,
+        real_db,
+        log_dir,
+        in_flight: Mutex::new(HashSet::new()),
+        real_account_added: AtomicBool::new(false),
+    });
+    start_background_work(app.clone(), desk, demo);
+    Ok(())
+}
+
+/// Demo mode's first catalogue sync, then start-up reconciliation; on a worker thread, so the
+/// window opens at once.
+fn start_background_work(app: AppHandle, desk: Arc<Desk>, demo: bool) {
+    tauri::async_runtime::spawn_blocking(move || {
+        tauri::async_runtime::block_on(async {
+            if demo {
+                match catalogue::sync_all(&desk, &|p| emit(&app, SYNC_PROGRESS, p)).await {
+                    Ok(synced) => tracing::info!(?synced, "demo catalogue synced"),
+                    Err(e) => tracing::warn!(error = e.code(), "demo catalogue sync failed: {e}"),
+                }
+            }
+            match reconcile::reconcile_on_start(&desk).await {
+                Ok(settled) if !settled.is_empty() => emit(&app, ORDERS_RECONCILED, settled),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = e.code(), "start-up reconciliation failed: {e}"),
+            }
+        })
+    });
 }

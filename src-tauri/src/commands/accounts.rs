@@ -1,0 +1,57 @@
+//! Provider accounts. The key goes straight into a `SecretString`, then to the keychain; it is
+//! never logged or sent back.
+
+use std::sync::Arc;
+
+use esimdesk_app::accounts::{self, AccountCheck, NewAccount};
+use esimdesk_app::{Desk, ErrorPayload};
+use esimdesk_core::ProviderKind;
+use esimdesk_store::{Keychain, Store};
+use secrecy::SecretString;
+use tauri::State;
+
+use crate::state::{DeskState, blocking, blocking_async};
+
+/// Adds an account after the provider accepted its key. In demo mode it goes to the real
+/// database and keychain (not the demo's); `status.restart_to_leave_demo` then says so.
+#[tauri::command]
+pub async fn add_account(
+    state: State<'_, DeskState>,
+    provider: ProviderKind,
+    id: Option<String>,
+    label: Option<String>,
+    base_url: Option<String>,
+    key: String,
+) -> Result<AccountCheck, ErrorPayload> {
+    let new = NewAccount {
+        provider,
+        id: id.filter(|s| !s.trim().is_empty()),
+        label: label.filter(|s| !s.trim().is_empty()),
+        base_url: base_url.filter(|s| !s.trim().is_empty()),
+        key: SecretString::from(key),
+    };
+    let demo = state.is_demo();
+    let desk = state.desk.clone();
+    let real_db = state.real_db.clone();
+    let check = blocking_async(move || async move {
+        let desk = if demo {
+            let store = Store::open(&real_db)?;
+            let actor = store.desk_settings()?.profile_name;
+            Arc::new(Desk::new(Arc::new(store), Arc::new(Keychain::new()), actor))
+        } else {
+            desk
+        };
+        accounts::add_account(&desk, new).await
+    })
+    .await?;
+    if demo {
+        state.mark_real_account_added();
+    }
+    Ok(check)
+}
+
+#[tauri::command]
+pub async fn remove_account(state: State<'_, DeskState>, id: String) -> Result<(), ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking(move || accounts::remove_account(&desk, &id)).await
+}

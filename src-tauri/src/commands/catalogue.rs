@@ -1,0 +1,42 @@
+//! Catalogues: sync (with `sync-progress` events), destination suggestions, search.
+
+use esimdesk_app::ErrorPayload;
+use esimdesk_app::catalogue::{self, AccountSync};
+use esimdesk_store::{Destination, SearchHit, SearchQuery};
+use tauri::{AppHandle, State};
+
+use crate::commands::SYNC_PROGRESS;
+use crate::state::{DeskState, blocking, blocking_async, emit};
+
+/// Suggestions shown under the destination box.
+const SUGGESTIONS: usize = 8;
+
+#[tauri::command]
+pub async fn sync_catalogues(
+    app: AppHandle,
+    state: State<'_, DeskState>,
+) -> Result<Vec<AccountSync>, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking_async(move || async move {
+        catalogue::sync_all(&desk, &|p| emit(&app, SYNC_PROGRESS, p)).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn suggest_destinations(
+    state: State<'_, DeskState>,
+    prefix: String,
+) -> Result<Vec<Destination>, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking(move || Ok(desk.store().suggest_destinations(&prefix, SUGGESTIONS)?)).await
+}
+
+#[tauri::command]
+pub async fn search(
+    state: State<'_, DeskState>,
+    query: SearchQuery,
+) -> Result<Vec<SearchHit>, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking(move || catalogue::search(&desk, &query)).await
+}

@@ -1,0 +1,61 @@
+//! eSIMs sold: find, detail, usage, top-up offers, revoking a package.
+
+use esimdesk_app::cancel::{self, RevokeOutcome};
+use esimdesk_app::esims::{self, EsimDetail, UsageView};
+use esimdesk_app::{ErrorPayload, top_up};
+use esimdesk_store::{EsimSummary, SearchHit};
+use tauri::State;
+
+use crate::state::{DeskState, blocking, blocking_async};
+
+/// Results of one eSIM search.
+const FIND_LIMIT: usize = 50;
+
+#[tauri::command]
+pub async fn find_esims(
+    state: State<'_, DeskState>,
+    text: String,
+) -> Result<Vec<EsimSummary>, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking(move || esims::find(&desk, &text, FIND_LIMIT)).await
+}
+
+#[tauri::command]
+pub async fn esim_detail(
+    state: State<'_, DeskState>,
+    iccid: String,
+) -> Result<EsimDetail, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking(move || esims::esim_detail(&desk, &iccid)).await
+}
+
+#[tauri::command]
+pub async fn refresh_usage(
+    state: State<'_, DeskState>,
+    iccid: String,
+) -> Result<UsageView, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking_async(move || async move { esims::refresh_usage(&desk, &iccid).await }).await
+}
+
+#[tauri::command]
+pub async fn top_up_offerings(
+    state: State<'_, DeskState>,
+    iccid: String,
+) -> Result<Vec<SearchHit>, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking_async(move || async move { top_up::top_up_offerings(&desk, &iccid).await }).await
+}
+
+#[tauri::command]
+pub async fn revoke_package(
+    state: State<'_, DeskState>,
+    iccid: String,
+    offering_code: String,
+) -> Result<RevokeOutcome, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking_async(
+        move || async move { cancel::revoke_package(&desk, &iccid, &offering_code).await },
+    )
+    .await
+}

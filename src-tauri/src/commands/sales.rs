@@ -1,0 +1,120 @@
+//! Selling: client references, the provider's dry run, checkout and top-up (with
+//! `checkout-progress` events), the order list and reconciliation.
+
+use esimdesk_app::ErrorPayload;
+use esimdesk_app::checkout::{self, CheckoutInput, CheckoutOutcome, CheckoutProgress, Validation};
+use esimdesk_app::reconcile::{self, Reconciled};
+use esimdesk_app::top_up::{self, TopUpInput};
+use esimdesk_store::JournaledOrder;
+use tauri::{AppHandle, State};
+
+use crate::commands::CHECKOUT_PROGRESS;
+use crate::state::{DeskState, blocking, blocking_async, emit};
+
+/// The most orders one `orders` call returns.
+const MAX_ORDERS: usize = 1_000;
+
+/// A fresh reference for the sale the checkout screen is opening.
+#[tauri::command]
+pub fn new_client_reference() -> String {
+    checkout::new_client_reference()
+}
+
+#[tauri::command]
+pub async fn validate_order(
+    state: State<'_, DeskState>,
+    account_id: String,
+    offering_code: String,
+    quantity: u32,
+) -> Result<Validation, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking_async(move || async move {
+        checkout::validate(&desk, &account_id, &offering_code, quantity).await
+    })
+    .await
+}
+
+/// The reference a submission runs under: the one given, trimmed, or a new one (so progress
+/// events and the in-flight guard always have one).
+fn reference(given: &mut Option<String>) -> String {
+    let r = given
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(checkout::new_client_reference);
+    *given = Some(r.clone());
+    r
+}
+
+/// Sells: refused at once if the same reference is being submitted now (a double click), and
+/// by the journal if it was ever used. Never two purchases.
+#[tauri::command]
+pub async fn checkout(
+    app: AppHandle,
+    state: State<'_, DeskState>,
+    mut request: CheckoutInput,
+) -> Result<CheckoutOutcome, ErrorPayload> {
+    let client_reference = reference(&mut request.client_reference);
+    let _in_flight = state.claim(&client_reference)?;
+    let desk = state.desk.clone();
+    blocking_async(move || async move {
+        let on_step = |step| {
+            emit(
+                &app,
+                CHECKOUT_PROGRESS,
+                CheckoutProgress {
+                    client_reference: client_reference.clone(),
+                    step,
+                },
+            )
+        };
+        checkout::checkout(&desk, request, &on_step).await
+    })
+    .await
+}
+
+/// A package added to an eSIM; same guards and events as `checkout`.
+#[tauri::command]
+pub async fn top_up(
+    app: AppHandle,
+    state: State<'_, DeskState>,
+    mut input: TopUpInput,
+) -> Result<CheckoutOutcome, ErrorPayload> {
+    let client_reference = reference(&mut input.client_reference);
+    let _in_flight = state.claim(&client_reference)?;
+    let desk = state.desk.clone();
+    blocking_async(move || async move {
+        let on_step = |step| {
+            emit(
+                &app,
+                CHECKOUT_PROGRESS,
+                CheckoutProgress {
+                    client_reference: client_reference.clone(),
+                    step,
+                },
+            )
+        };
+        top_up::top_up(&desk, input, &on_step).await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn orders(
+    state: State<'_, DeskState>,
+    limit: usize,
+) -> Result<Vec<JournaledOrder>, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking(move || Ok(desk.store().orders(limit.min(MAX_ORDERS))?)).await
+}
+
+/// Asks the providers about unsettled orders (leaving those sent in the last two minutes).
+#[tauri::command]
+pub async fn reconcile(state: State<'_, DeskState>) -> Result<Vec<Reconciled>, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking_async(
+        move || async move { reconcile::reconcile(&desk, reconcile::DEFAULT_GRACE).await },
+    )
+    .await
+}

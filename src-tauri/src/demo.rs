@@ -1,0 +1,97 @@
+//! Demo mode: the eSIM Go simulator plays the provider, in-process on loopback, with its own
+//! database (wiped at each start, so demo sales never mix with real ones) and its key held in
+//! memory only — never in the OS keychain.
+//!
+//! It starts when the real database has no provider account, or when `ESIMDESK_DEMO=1`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use esimdesk_app::accounts::{self, NewAccount};
+use esimdesk_app::{AppError, Desk, EphemeralSecrets};
+use esimdesk_core::ProviderKind;
+use esimdesk_sandbox::{RunningSandbox, SandboxConfig};
+use esimdesk_store::{DB_FILE_NAME, DeskSettings, Store};
+use secrecy::SecretString;
+
+/// `1` forces demo mode even when real accounts exist.
+pub const DEMO_ENV: &str = "ESIMDESK_DEMO";
+/// The sandbox account's id in the demo database.
+pub const DEMO_ACCOUNT: &str = "esimgo-demo";
+/// Bundles in the simulated catalogue: enough countries, regions and sizes for search to be
+/// interesting, synced in a few seconds at the sandbox's 10 requests a second.
+pub const DEMO_CATALOGUE_SIZE: usize = 3_000;
+
+pub fn forced() -> bool {
+    std::env::var(DEMO_ENV).is_ok_and(|v| v.trim() == "1")
+}
+
+/// `<data dir>/demo/esim-desk.sqlite3`, beside the real database.
+pub fn db_path(real_db: &Path) -> PathBuf {
+    real_db
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("demo")
+        .join(DB_FILE_NAME)
+}
+
+/// Removes the demo database and its SQLite side files.
+fn wipe(db: &Path) -> Result<(), String> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        match std::fs::remove_file(PathBuf::from(name)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot reset the demo database: {e}")),
+        }
+    }
+    Ok(())
+}
+
+fn config() -> SandboxConfig {
+    SandboxConfig {
+        catalogue_size: DEMO_CATALOGUE_SIZE,
+        ..SandboxConfig::default()
+    }
+}
+
+/// A fresh demo desk: the sandbox started, an empty demo database, and the sandbox's account in
+/// it (its key checked by a balance call, like any account). The catalogue is not synced yet.
+pub async fn start(real_db: &Path) -> Result<(Desk, RunningSandbox), String> {
+    let path = db_path(real_db);
+    wipe(&path)?;
+    let store = Store::open(&path).map_err(|e| e.to_string())?;
+    store
+        .set_desk_settings(&DeskSettings {
+            desk_name: "eSIM Desk (demo)".into(),
+            ..DeskSettings::default()
+        })
+        .map_err(|e| e.to_string())?;
+    let actor = store
+        .desk_settings()
+        .map_err(|e| e.to_string())?
+        .profile_name;
+    let sandbox = esimdesk_sandbox::start(config())
+        .await
+        .map_err(|e| format!("the demo provider did not start: {e}"))?;
+    let desk = Desk::new(Arc::new(store), Arc::new(EphemeralSecrets::new()), actor);
+    accounts::add_account(
+        &desk,
+        NewAccount {
+            provider: ProviderKind::Esimgo,
+            id: Some(DEMO_ACCOUNT.into()),
+            label: Some("eSIM Go (demo sandbox)".into()),
+            base_url: Some(sandbox.esimgo_base_url()),
+            key: SecretString::from(sandbox.esimgo_api_key().to_owned()),
+        },
+    )
+    .await
+    .map_err(|e: AppError| format!("the demo account could not be added: {e}"))?;
+    tracing::info!(
+        db = %path.display(),
+        provider = %sandbox.esimgo_base_url(),
+        "demo mode: simulated eSIM Go provider"
+    );
+    Ok((desk, sandbox))
+}
