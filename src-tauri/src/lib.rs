@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use esimdesk_app::{Desk, catalogue, reconcile};
 use esimdesk_store::{DATA_DIR_ENV, Keychain, Store};
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, Runtime};
 
 use crate::commands::{ORDERS_RECONCILED, SYNC_PROGRESS};
 use crate::state::{DeskState, emit};
@@ -35,49 +35,53 @@ pub fn run() {
             focus_main_window(app);
         }));
     }
-    let result = builder
+    let builder = builder
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|app| {
             setup(app.handle())?;
             Ok(())
-        })
-        .invoke_handler(tauri::generate_handler![
-            commands::app::app_info,
-            commands::app::status,
-            commands::app::diagnostics,
-            commands::codes::inspect_code,
-            commands::codes::inspect_code_image,
-            commands::codes::check_iccid,
-            commands::codes::check_eid,
-            commands::accounts::add_account,
-            commands::accounts::remove_account,
-            commands::settings::set_desk_settings,
-            commands::settings::markup_rules,
-            commands::settings::set_markup_rule,
-            commands::settings::remove_markup_rule,
-            commands::catalogue::sync_catalogues,
-            commands::catalogue::suggest_destinations,
-            commands::catalogue::search,
-            commands::sales::new_client_reference,
-            commands::sales::validate_order,
-            commands::sales::checkout,
-            commands::sales::top_up,
-            commands::sales::orders,
-            commands::sales::reconcile,
-            commands::esims::find_esims,
-            commands::esims::esim_detail,
-            commands::esims::refresh_usage,
-            commands::esims::top_up_offerings,
-            commands::esims::revoke_package,
-        ])
-        .run(tauri::generate_context!());
+        });
+    let result = with_commands(builder).run(tauri::generate_context!());
     if let Err(error) = result {
         tracing::error!(%error, "eSIM Desk could not start");
         eprintln!("eSIM Desk could not start: {error}");
         std::process::exit(1);
     }
+}
+
+/// Every command the window may call (the UI's contract).
+fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app::app_info,
+        commands::app::status,
+        commands::app::diagnostics,
+        commands::codes::inspect_code,
+        commands::codes::inspect_code_image,
+        commands::codes::check_iccid,
+        commands::codes::check_eid,
+        commands::accounts::add_account,
+        commands::accounts::remove_account,
+        commands::settings::set_desk_settings,
+        commands::settings::markup_rules,
+        commands::settings::set_markup_rule,
+        commands::settings::remove_markup_rule,
+        commands::catalogue::sync_catalogues,
+        commands::catalogue::suggest_destinations,
+        commands::catalogue::search,
+        commands::sales::new_client_reference,
+        commands::sales::validate_order,
+        commands::sales::checkout,
+        commands::sales::top_up,
+        commands::sales::orders,
+        commands::sales::reconcile,
+        commands::esims::find_esims,
+        commands::esims::esim_detail,
+        commands::esims::refresh_usage,
+        commands::esims::top_up_offerings,
+        commands::esims::revoke_package,
+    ])
 }
 
 fn data_dir_override() -> Option<PathBuf> {
@@ -154,3 +158,6 @@ fn start_background_work(app: AppHandle, desk: Arc<Desk>, demo: bool) {
         })
     });
 }
+
+#[cfg(test)]
+mod tests;

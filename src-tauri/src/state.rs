@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use esimdesk_app::{AppError, Desk, ErrorPayload};
 use esimdesk_sandbox::RunningSandbox;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Runtime};
 
 #[derive(Debug)]
 pub struct DeskState {
@@ -121,7 +121,7 @@ fn log_error(e: AppError) -> AppError {
 }
 
 /// Sends an event to the window; a window that is gone is not an error.
-pub fn emit<P: Serialize + Clone>(app: &AppHandle, event: &str, payload: P) {
+pub fn emit<R: Runtime, P: Serialize + Clone>(app: &AppHandle<R>, event: &str, payload: P) {
     if let Err(e) = app.emit(event, payload) {
         tracing::debug!(event, error = %e, "event not delivered");
     }

@@ -3,7 +3,7 @@
 use esimdesk_app::ErrorPayload;
 use esimdesk_app::catalogue::{self, AccountSync};
 use esimdesk_store::{Destination, SearchHit, SearchQuery};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Runtime, State};
 
 use crate::commands::SYNC_PROGRESS;
 use crate::state::{DeskState, blocking, blocking_async, emit};
@@ -12,8 +12,8 @@ use crate::state::{DeskState, blocking, blocking_async, emit};
 const SUGGESTIONS: usize = 8;
 
 #[tauri::command]
-pub async fn sync_catalogues(
-    app: AppHandle,
+pub async fn sync_catalogues<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, DeskState>,
 ) -> Result<Vec<AccountSync>, ErrorPayload> {
     let desk = state.desk.clone();

@@ -6,7 +6,7 @@ use esimdesk_app::checkout::{self, CheckoutInput, CheckoutOutcome, CheckoutProgr
 use esimdesk_app::reconcile::{self, Reconciled};
 use esimdesk_app::top_up::{self, TopUpInput};
 use esimdesk_store::JournaledOrder;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Runtime, State};
 
 use crate::commands::CHECKOUT_PROGRESS;
 use crate::state::{DeskState, blocking, blocking_async, emit};
@@ -50,8 +50,8 @@ fn reference(given: &mut Option<String>) -> String {
 /// Sells: refused at once if the same reference is being submitted now (a double click), and
 /// by the journal if it was ever used. Never two purchases.
 #[tauri::command]
-pub async fn checkout(
-    app: AppHandle,
+pub async fn checkout<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, DeskState>,
     mut request: CheckoutInput,
 ) -> Result<CheckoutOutcome, ErrorPayload> {
@@ -76,8 +76,8 @@ pub async fn checkout(
 
 /// A package added to an eSIM; same guards and events as `checkout`.
 #[tauri::command]
-pub async fn top_up(
-    app: AppHandle,
+pub async fn top_up<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, DeskState>,
     mut input: TopUpInput,
 ) -> Result<CheckoutOutcome, ErrorPayload> {

@@ -1,0 +1,237 @@
+//! The commands through Tauri's IPC (mock runtime): argument names as the window sends them
+//! (camelCase), results and `ErrorPayload`s as it receives them, over a demo desk.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use esimdesk_app::catalogue;
+use esimdesk_app::codes::{QrFormat, qr_bytes};
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, mock_builder, mock_context, noop_assets};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+use crate::state::DeskState;
+use crate::{demo, with_commands};
+
+struct Window {
+    _dir: tempfile::TempDir,
+    _app: tauri::App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+}
+
+fn window() -> Window {
+    let dir = tempfile::tempdir().unwrap();
+    let real_db = dir.path().join("esim-desk.sqlite3");
+    let (desk, sandbox) = tauri::async_runtime::block_on(demo::start(&real_db)).unwrap();
+    let synced = tauri::async_runtime::block_on(catalogue::sync_all(&desk, &|_| {})).unwrap();
+    assert_eq!(synced[0].offerings, Some(demo::DEMO_CATALOGUE_SIZE));
+    let app = with_commands(mock_builder())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    app.manage(DeskState {
+        desk: Arc::new(desk),
+        demo: Some(sandbox),
+        real_db,
+        log_dir: dir.path().join("logs"),
+        in_flight: Mutex::new(HashSet::new()),
+        real_account_added: AtomicBool::new(false),
+    });
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Window {
+        _dir: dir,
+        _app: app,
+        webview,
+    }
+}
+
+impl Window {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        tauri::test::get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args.clone())
+            .unwrap_or_else(|e| panic!("{cmd} {args}: {e}"))
+    }
+
+    /// The error's `code`.
+    fn refused(&self, cmd: &str, args: Value) -> String {
+        let e = self.call(cmd, args).expect_err(cmd);
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+        e["code"].as_str().unwrap().to_owned()
+    }
+}
+
+#[test]
+fn the_walk_in_flow_through_ipc() {
+    let w = window();
+    let status = w.ok("status", json!({}));
+    assert_eq!(status["demo"], true);
+    assert_eq!(status["restart_to_leave_demo"], false);
+    assert_eq!(status["accounts"][0]["account"]["id"], demo::DEMO_ACCOUNT);
+    assert_eq!(status["accounts"][0]["can_top_up"], true);
+    assert_eq!(status["settings"]["desk_name"], "eSIM Desk (demo)");
+    assert_eq!(w.ok("app_info", json!({}))["name"], "eSIM Desk");
+
+    let suggestions = w.ok("suggest_destinations", json!({ "prefix": "spa" }));
+    assert_eq!(suggestions[0]["code"], "ES");
+    let hits = w.ok(
+        "search",
+        json!({ "query": {
+            "destination": "Spain", "min_data_bytes": null, "max_days": null,
+            "max_price_minor": null, "unlimited": false, "provider": null,
+            "sort": "retail_price", "limit": 20
+        }}),
+    );
+    let hit = &hits[0];
+    let account = hit["account_id"].as_str().unwrap();
+    let code = hit["offering"]["code"].as_str().unwrap();
+
+    let v = w.ok(
+        "validate_order",
+        json!({ "accountId": account, "offeringCode": code, "quantity": 1 }),
+    );
+    assert!(v["provider_total"].is_object(), "{v}");
+
+    let reference = w.ok("new_client_reference", json!({}));
+    let reference = reference.as_str().unwrap();
+    let request = json!({ "request": {
+        "accountId": account, "offeringCode": code, "quantity": 1,
+        "customer": { "name": "Ana Lima", "email": "ana@example.com", "phone": null,
+                      "device_model": null, "eid": null },
+        "paymentReference": "card-77", "clientReference": reference
+    }});
+
+    // A submission of the same reference already in flight is refused before the journal.
+    {
+        let state = w.webview.state::<DeskState>();
+        let _held = state.claim(reference).unwrap();
+        assert_eq!(
+            w.refused("checkout", request.clone()),
+            "checkout_in_progress"
+        );
+    }
+    assert!(
+        w.ok("orders", json!({ "limit": 10 }))
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let sold = w.ok("checkout", request.clone());
+    assert_eq!(sold["order"]["order"]["state"], "completed");
+    let iccid = sold["esims"][0]["iccid"].as_str().unwrap().to_owned();
+    let lpa = sold["esims"][0]["code"]["canonical"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Never two purchases: the journal refuses the reference now.
+    assert_eq!(w.refused("checkout", request), "duplicate_reference");
+
+    let found = w.ok("find_esims", json!({ "text": "ana" }));
+    assert_eq!(found[0]["iccid"], iccid.as_str());
+    let detail = w.ok("esim_detail", json!({ "iccid": iccid }));
+    assert_eq!(detail["code"]["report"]["canonical"], lpa.as_str());
+    assert_eq!(detail["customer_name"], "Ana Lima");
+    let usage = w.ok("refresh_usage", json!({ "iccid": iccid }));
+    assert_eq!(usage["packages"].as_array().unwrap().len(), 1);
+
+    let offers = w.ok("top_up_offerings", json!({ "iccid": iccid }));
+    let top_up_code = offers[0]["offering"]["code"].as_str().unwrap();
+    let topped = w.ok(
+        "top_up",
+        json!({ "input": {
+            "iccid": iccid, "accountId": null, "offeringCode": top_up_code,
+            "paymentReference": "card-78", "clientReference": null
+        }}),
+    );
+    assert_eq!(topped["order"]["order"]["kind"], "top_up");
+    assert_eq!(topped["order"]["order"]["state"], "completed");
+
+    let revoked = w.ok(
+        "revoke_package",
+        json!({ "iccid": iccid, "offeringCode": top_up_code }),
+    );
+    assert_eq!(revoked["refund"], "to_inventory");
+
+    let png = qr_bytes(&lpa, QrFormat::Png { min_size_px: 300 }).unwrap();
+    let read = w.ok("inspect_code_image", json!({ "bytes": png }));
+    assert_eq!(read["report"]["canonical"], lpa.as_str());
+    assert_eq!(
+        w.refused("inspect_code_image", json!({ "bytes": [1, 2, 3] })),
+        "not_an_image"
+    );
+    assert_eq!(
+        w.refused("esim_detail", json!({ "iccid": "12" })),
+        "invalid_iccid"
+    );
+
+    w.ok(
+        "set_desk_settings",
+        json!({ "settings": { "desk_name": "Airport T2", "currency": "EUR", "profile_name": "maria" } }),
+    );
+    w.ok(
+        "set_markup_rule",
+        json!({ "rule": { "scope": { "kind": "global" }, "basis_points": 2500, "rounding": { "kind": "nearest_minor" } } }),
+    );
+    assert_eq!(w.ok("markup_rules", json!({})).as_array().unwrap().len(), 1);
+    w.ok(
+        "remove_markup_rule",
+        json!({ "scope": { "kind": "global" } }),
+    );
+    assert_eq!(
+        w.refused(
+            "remove_markup_rule",
+            json!({ "scope": { "kind": "global" } })
+        ),
+        "store"
+    );
+
+    assert!(w.ok("reconcile", json!({})).as_array().unwrap().is_empty());
+    assert_eq!(
+        w.ok("orders", json!({ "limit": 10 }))
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let status = w.ok("status", json!({}));
+    assert_eq!(status["settings"]["profile_name"], "maria");
+    assert_eq!(status["unsettled_orders"], 0);
+
+    // A key the provider refuses stores nothing, in the demo database or the real one.
+    let sandbox_url = w
+        .webview
+        .state::<DeskState>()
+        .demo
+        .as_ref()
+        .unwrap()
+        .esimgo_base_url();
+    let code = w.refused(
+        "add_account",
+        json!({ "provider": "esimgo", "id": "mine", "label": null, "baseUrl": sandbox_url, "key": "wrong" }),
+    );
+    assert_ne!(code, "internal");
+    assert_eq!(w.ok("status", json!({}))["restart_to_leave_demo"], false);
+
+    let report = w.ok("diagnostics", json!({}));
+    assert!(report.as_str().unwrap().starts_with("eSIM Desk"));
+}
