@@ -8,7 +8,7 @@ import type { AppInfo } from "../bindings/AppInfo";
 import type { AppStatus } from "../bindings/AppStatus";
 import type { CheckoutInput } from "../bindings/CheckoutInput";
 import type { CheckoutOutcome } from "../bindings/CheckoutOutcome";
-import type { CheckoutStep } from "../bindings/CheckoutStep";
+import type { CheckoutProgress } from "../bindings/CheckoutProgress";
 import type { CodeView } from "../bindings/CodeView";
 import type { DeskSettings } from "../bindings/DeskSettings";
 import type { Destination } from "../bindings/Destination";
@@ -21,6 +21,7 @@ import type { MarkupRule } from "../bindings/MarkupRule";
 import type { MarkupScope } from "../bindings/MarkupScope";
 import type { ProviderKind } from "../bindings/ProviderKind";
 import type { Reconciled } from "../bindings/Reconciled";
+import type { RevokeOutcome } from "../bindings/RevokeOutcome";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { SearchQuery } from "../bindings/SearchQuery";
 import type { SyncProgress } from "../bindings/SyncProgress";
@@ -84,16 +85,19 @@ export const api = {
   topUpOfferings: (iccid: string) => call<SearchHit[]>("top_up_offerings", { iccid }),
   topUp: (input: TopUpInput) => call<CheckoutOutcome>("top_up", { input }),
   revokePackage: (iccid: string, offeringCode: string) =>
-    call<unknown>("revoke_package", { iccid, offeringCode }),
+    call<RevokeOutcome>("revoke_package", { iccid, offeringCode }),
 
   diagnostics: () => call<string>("diagnostics"),
 };
 
-export type CheckoutProgress = { clientReference: string; step: CheckoutStep };
+export type { CheckoutProgress };
 
 export const events = {
   syncProgress: (handler: (p: SyncProgress) => void): Promise<UnlistenFn> =>
     listen<SyncProgress>("sync-progress", (e) => handler(e.payload)),
   checkoutProgress: (handler: (p: CheckoutProgress) => void): Promise<UnlistenFn> =>
     listen<CheckoutProgress>("checkout-progress", (e) => handler(e.payload)),
+  /** Start-up reconciliation settled these orders (sent only when there were some). */
+  ordersReconciled: (handler: (settled: Reconciled[]) => void): Promise<UnlistenFn> =>
+    listen<Reconciled[]>("orders-reconciled", (e) => handler(e.payload)),
 };
