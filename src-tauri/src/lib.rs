@@ -122,8 +122,20 @@ fn setup(app: &AppHandle) -> Result<(), SetupError> {
         )
     } else {
         drop(real);
-        let (desk, sandbox) = tauri::async_runtime::block_on(demo::start(&real_db))?;
-        (desk, Some(sandbox))
+        match tauri::async_runtime::block_on(demo::start(&real_db)) {
+            Ok((desk, sandbox)) => (desk, Some(sandbox)),
+            // Without its simulator the app still opens, on the real (empty) database, so a
+            // real account can be added.
+            Err(e) => {
+                tracing::error!("demo mode could not start: {e}");
+                let real = Store::open(&real_db)?;
+                let actor = real.desk_settings()?.profile_name;
+                (
+                    Desk::new(Arc::new(real), Arc::new(Keychain::new()), actor),
+                    None,
+                )
+            }
+        }
     };
     let demo = sandbox.is_some();
     let desk = Arc::new(desk);
