@@ -23,6 +23,7 @@ async fn a_pasted_code_is_parsed_and_its_qr_drawn() {
         .unwrap();
     assert_eq!(version, format!("v{}", env!("CARGO_PKG_VERSION")));
 
+    desk.click("nav-check").await.unwrap();
     let input = desk.by_testid("code-input").await.unwrap();
     input
         .send_keys("  lpa:1$smdp.example.com$04386-AGYFT-A74Y8-3F815$$1  ")
@@ -74,6 +75,7 @@ async fn a_bad_code_says_which_field_is_wrong_and_shows_no_qr() {
     let _window = ONE_WINDOW.lock().await;
     let desk = Desk::launch().await.unwrap();
 
+    desk.click("nav-check").await.unwrap();
     let input = desk.by_testid("code-input").await.unwrap();
     input
         .send_keys("LPA:1$rsp.truphone.com$6C_DA326D")

@@ -18,6 +18,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 /// bound on waiting for the UI, not a performance assertion.
 const UI_WAIT: Duration = Duration::from_secs(20);
 
+#[derive(Debug)]
 pub struct Desk {
     pub client: Client,
     driver: Child,
@@ -35,7 +36,15 @@ fn free_port() -> Result<u16> {
 }
 
 impl Desk {
+    /// The app in demo mode on a fresh data folder of its own.
     pub async fn launch() -> Result<Desk> {
+        let data = tempfile::tempdir()?.keep();
+        Desk::launch_with(&data).await
+    }
+
+    /// The app on the given data folder (`ESIMDESK_DATA_DIR`): demo mode when it holds no
+    /// provider account.
+    pub async fn launch_with(data_dir: &std::path::Path) -> Result<Desk> {
         let app = env_path("ESIMDESK_APP")?;
         let tauri_driver = env_path("ESIMDESK_TAURI_DRIVER")?;
         let artifacts = env_path("ESIMDESK_ARTIFACTS")?;
@@ -56,6 +65,7 @@ impl Desk {
                 "--native-port",
                 &native_port.to_string(),
             ])
+            .env("ESIMDESK_DATA_DIR", data_dir)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -109,6 +119,42 @@ impl Desk {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         bail!("data-testid={id} never showed the expected text; last seen: {last:?}")
+    }
+
+    /// Clicks the element with this test id.
+    pub async fn click(&self, id: &str) -> Result<()> {
+        self.by_testid(id).await?.click().await?;
+        Ok(())
+    }
+
+    /// Types into the element with this test id.
+    pub async fn type_into(&self, id: &str, text: &str) -> Result<()> {
+        self.by_testid(id).await?.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// How many elements carry this test id now.
+    pub async fn count(&self, id: &str) -> Result<usize> {
+        Ok(self
+            .client
+            .find_all(Locator::Css(&format!("[data-testid=\"{id}\"]")))
+            .await?
+            .len())
+    }
+
+    /// Waits until at least `n` elements carry this test id.
+    pub async fn wait_count(&self, id: &str, n: usize) -> Result<usize> {
+        let deadline = tokio::time::Instant::now() + UI_WAIT;
+        loop {
+            let found = self.count(id).await?;
+            if found >= n {
+                return Ok(found);
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("only {found} of {n} elements with data-testid={id}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     pub async fn is_present(&self, id: &str) -> Result<bool> {

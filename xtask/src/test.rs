@@ -60,9 +60,10 @@ pub fn run(with_e2e: bool) -> Result<()> {
         status(cargo().args(["build", "--locked", "-p", "esim-desk"]))?;
         let display = Xvfb::start()?;
         let app = target_dir().join("debug").join(exe("esim-desk"));
+        let mut e2e = keyring_session();
+        e2e.arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
         total.add(libtest(
-            cargo()
-                .args(["test", "--locked", "-p", "esimdesk-e2e"])
+            e2e.args(["test", "--locked", "-p", "esimdesk-e2e"])
                 .env("DISPLAY", &display.display)
                 .env("ESIMDESK_APP", &app)
                 .env("ESIMDESK_TAURI_DRIVER", setup::tauri_driver_path())
