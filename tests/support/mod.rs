@@ -79,11 +79,25 @@ impl Desk {
             "tauri:options".into(),
             serde_json::json!({ "application": app }),
         );
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .context("opening a WebDriver session on the app")?;
+        // tauri-driver listens before WebKitWebDriver behind it is ready; a session request in
+        // that gap fails to connect. Retry (bounded): this is start-up, not a timing assertion.
+        let url = format!("http://127.0.0.1:{port}");
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if attempt < 10 => {
+                    eprintln!("WebDriver session not ready yet (attempt {attempt}): {e}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => return Err(e).context("opening a WebDriver session on the app"),
+            }
+        };
         let driver = desk_driver.0.take().ok_or_else(|| anyhow!("driver lost"))?;
         Ok(Desk {
             client,
