@@ -39,26 +39,44 @@ fn next_id() -> u64 {
     N.fetch_add(1, Ordering::SeqCst)
 }
 
+/// `esimdesk --data-dir DATA`, without the crash-test pause.
+fn esimdesk(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_esimdesk"));
+    c.arg("--data-dir").arg(data);
+    c.env_remove("ESIMDESK_TEST_PAUSE_AT");
+    c
+}
+
+fn run_in(data: &Path, args: &[&str]) -> Output {
+    esimdesk(data)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// Runs a command that must succeed and returns its JSON.
+fn json_in(data: &Path, args: &[&str]) -> Value {
+    let out = run_in(data, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 impl Desk {
     fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_esimdesk"));
-        c.arg("--data-dir").arg(&self.data);
-        c.env_remove("ESIMDESK_TEST_PAUSE_AT");
-        c
+        esimdesk(&self.data)
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        self.cmd().args(args).stdin(Stdio::null()).output().unwrap()
+        run_in(&self.data, args)
     }
 
     fn json(&self, args: &[&str]) -> Value {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        json_in(&self.data, args)
     }
 
     fn add_account(&self, key: &str) -> Output {
@@ -427,66 +445,41 @@ fn search_works_offline_and_buying_says_it_needs_the_network() {
         account: _,
     } = d;
     sandbox.shutdown();
-    let offline = Desk2 { data: data.clone() };
 
-    let hits = offline.json(&["search", "NL", "--min-data", "1GB", "--json"]);
+    let hits = json_in(&data, &["search", "NL", "--min-data", "1GB", "--json"]);
     assert!(
         !hits.as_array().unwrap().is_empty(),
         "the cached catalogue answers offline"
     );
-    let fresh = offline.json(&["catalogue", "status", "--json"]);
+    let fresh = json_in(&data, &["catalogue", "status", "--json"]);
     assert_eq!(fresh[0]["account_id"], account.as_str());
     assert!(fresh[0]["fetched_at"].is_string());
-    let text = offline.run(&["catalogue", "status"]);
+    let text = run_in(&data, &["catalogue", "status"]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("ago"));
 
-    let out = offline.run(&[
-        "order",
-        "place",
-        "--provider",
-        &account,
-        "--offering",
-        "esim_1GB_7D_NL_V2",
-        "--reference",
-        "offline-1",
-    ]);
+    let out = run_in(
+        &data,
+        &[
+            "order",
+            "place",
+            "--provider",
+            &account,
+            "--offering",
+            "esim_1GB_7D_NL_V2",
+            "--reference",
+            "offline-1",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
     assert!(
         stderr.contains("network") || stderr.contains("reach"),
         "{stderr}"
     );
-    let orders = offline.json(&["orders", "--json"]);
+    let orders = json_in(&data, &["orders", "--json"]);
     assert_eq!(
         orders[0]["order"]["state"], "failed",
         "nothing sent, nothing bought"
     );
-    let _ = offline.run(&["providers", "remove", &account]);
-}
-
-/// A desk whose provider is gone.
-struct Desk2 {
-    data: PathBuf,
-}
-
-impl Desk2 {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_esimdesk"))
-            .arg("--data-dir")
-            .arg(&self.data)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
+    let _ = run_in(&data, &["providers", "remove", &account]);
 }
