@@ -2,7 +2,9 @@
 //! `checkout-progress` events), the order list and reconciliation.
 
 use esimdesk_app::ErrorPayload;
-use esimdesk_app::checkout::{self, CheckoutInput, CheckoutOutcome, CheckoutProgress, Validation};
+use esimdesk_app::checkout::{
+    self, CheckoutInput, CheckoutOutcome, CheckoutProgress, CheckoutStep, Validation,
+};
 use esimdesk_app::reconcile::{self, Reconciled};
 use esimdesk_app::top_up::{self, TopUpInput};
 use esimdesk_store::JournaledOrder;
@@ -47,6 +49,23 @@ fn reference(given: &mut Option<String>) -> String {
     r
 }
 
+/// Sends each checkout step of one order to the window as `checkout-progress`.
+fn progress_to<'a, R: Runtime>(
+    app: &'a AppHandle<R>,
+    client_reference: &'a str,
+) -> impl Fn(CheckoutStep) + Send + Sync + 'a {
+    move |step| {
+        emit(
+            app,
+            CHECKOUT_PROGRESS,
+            CheckoutProgress {
+                client_reference: client_reference.to_owned(),
+                step,
+            },
+        )
+    }
+}
+
 /// Sells: refused at once if the same reference is being submitted now (a double click), and
 /// by the journal if it was ever used. Never two purchases.
 #[tauri::command]
@@ -59,16 +78,7 @@ pub async fn checkout<R: Runtime>(
     let _in_flight = state.claim(&client_reference)?;
     let desk = state.desk.clone();
     blocking_async(move || async move {
-        let on_step = |step| {
-            emit(
-                &app,
-                CHECKOUT_PROGRESS,
-                CheckoutProgress {
-                    client_reference: client_reference.clone(),
-                    step,
-                },
-            )
-        };
+        let on_step = progress_to(&app, &client_reference);
         checkout::checkout(&desk, request, &on_step).await
     })
     .await
@@ -85,16 +95,7 @@ pub async fn top_up<R: Runtime>(
     let _in_flight = state.claim(&client_reference)?;
     let desk = state.desk.clone();
     blocking_async(move || async move {
-        let on_step = |step| {
-            emit(
-                &app,
-                CHECKOUT_PROGRESS,
-                CheckoutProgress {
-                    client_reference: client_reference.clone(),
-                    step,
-                },
-            )
-        };
+        let on_step = progress_to(&app, &client_reference);
         top_up::top_up(&desk, input, &on_step).await
     })
     .await
