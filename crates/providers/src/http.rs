@@ -524,10 +524,13 @@ impl Http {
     ) -> ProviderError {
         // reqwest's text holds the URL; ours does not need it (and never holds a credential).
         let text = self.redactor_for(call).scrub(&clip(&error_chain(e)));
+        // The agent reads the plain reason; the library's chain goes to the log for support.
+        let plain = plain_network_reason(&text);
+        tracing::info!(detail = %text, "transport error");
         match call.kind {
             // A connection that never opened carried nothing: safe to say nothing was bought.
             CallKind::Once if e.is_connect() && !reading_body => {
-                ProviderError::Network { detail: text }
+                ProviderError::Network { detail: plain }
             }
             CallKind::Once => ProviderError::OutcomeUnknown {
                 detail: if e.is_timeout() {
@@ -537,7 +540,7 @@ impl Http {
                 },
             },
             CallKind::Idempotent if e.is_timeout() => ProviderError::Timeout,
-            CallKind::Idempotent => ProviderError::Network { detail: text },
+            CallKind::Idempotent => ProviderError::Network { detail: plain },
         }
     }
 
@@ -621,6 +624,27 @@ fn failure_reason(f: &Failure) -> String {
         Failure::Status(r) => r.status.as_u16().to_string(),
         Failure::Error(e) => e.code().to_owned(),
     }
+}
+
+/// A transport failure in words a desk agent can act on.
+fn plain_network_reason(chain: &str) -> String {
+    let lower = chain.to_ascii_lowercase();
+    let reason = if lower.contains("refused") {
+        "the connection was refused; check the API address"
+    } else if lower.contains("dns") || lower.contains("lookup") || lower.contains("name or service")
+    {
+        "the API address's host name was not found; check the address and the internet connection"
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
+        "a secure connection could not be made"
+    } else if lower.contains("unreachable") {
+        "the network is unreachable; check the internet connection"
+    } else if lower.contains("reset") || lower.contains("closed") || lower.contains("eof") {
+        "the connection was closed by the other side"
+    } else {
+        "no connection; check the internet connection"
+    };
+    reason.to_owned()
 }
 
 fn error_chain(e: &reqwest::Error) -> String {
@@ -721,6 +745,22 @@ pub(crate) fn status_error(
             message,
             retry_after,
         },
+    }
+}
+
+#[cfg(test)]
+mod plain_reason_tests {
+    use super::plain_network_reason;
+
+    #[test]
+    fn transport_failures_read_plainly() {
+        let refused = plain_network_reason(
+            "client error (Connect): tcp connect error: Connection refused (os error 111)",
+        );
+        assert!(refused.starts_with("the connection was refused"));
+        assert!(!refused.contains("os error"));
+        assert!(plain_network_reason("dns error: failed to lookup address").contains("host name"));
+        assert!(plain_network_reason("something else").starts_with("no connection"));
     }
 }
 
