@@ -17,8 +17,8 @@ if [ "$#" -eq 0 ]; then
     exit 2
 fi
 
-# Step 1: a private session bus. dbus-run-session runs this same script again inside it and ends
-# the bus (and with it the keyring daemon) when the script returns.
+# Step 1: a private session bus (test-session-bus.conf: nothing is started on demand on it).
+# dbus-run-session runs this same script again inside it and ends the bus when the script returns.
 if [ -z "${ESIMDESK_PRIVATE_BUS_INNER:-}" ]; then
     for tool in dbus-run-session dbus-send gnome-keyring-daemon; do
         if ! command -v "$tool" >/dev/null 2>&1; then
@@ -26,7 +26,9 @@ if [ -z "${ESIMDESK_PRIVATE_BUS_INNER:-}" ]; then
             exit 127
         fi
     done
-    exec env ESIMDESK_PRIVATE_BUS_INNER=1 dbus-run-session -- sh "$0" "$@"
+    here=$(dirname "$0")
+    exec env ESIMDESK_PRIVATE_BUS_INNER=1 \
+        dbus-run-session --config-file="$here/test-session-bus.conf" -- sh "$0" "$@"
 fi
 unset ESIMDESK_PRIVATE_BUS_INNER
 
@@ -35,18 +37,21 @@ unset ESIMDESK_PRIVATE_BUS_INNER
 # call fail); the login keyring is created and unlocked with a throwaway password read from stdin.
 # Only the daemon sees these XDG folders: the command keeps the caller's environment.
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/esimdesk-keyring.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
+daemon=""
+# The daemon detaches from this script; it is ended here rather than trusted to notice the bus go.
+trap 'if [ -n "$daemon" ]; then kill "$daemon" 2>/dev/null || true; fi; rm -rf "$scratch"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 mkdir -m 700 "$scratch/data" "$scratch/runtime"
 if ! printf '%s' "throwaway-$$" |
     XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/runtime" \
-        gnome-keyring-daemon --unlock --components=secrets >/dev/null; then
+        gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>"$scratch/daemon.log"; then
+    cat "$scratch/daemon.log" >&2
     echo "keyring-session.sh: gnome-keyring-daemon did not start" >&2
     exit 1
 fi
-# The daemon forks before it owns its bus name. Wait (bounded) until it does: a call made earlier
-# would make the bus start a second daemon of its own, with the caller's real keyring folders.
+# The daemon forks before it owns its bus name. Wait (bounded) until it does: nothing else on this
+# bus can answer for the Secret Service, so a call made earlier would fail.
 tries=0
 until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
     org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null |
@@ -58,6 +63,9 @@ until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedes
     fi
     sleep 0.05
 done
+daemon=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null |
+    awk '/uint32/ { print $2 }')
 
 # Step 3: the command itself (not exec'd, so the trap removes the scratch folder afterwards).
 status=0

@@ -58,7 +58,8 @@ impl Desk {
 
         let port = free_port()?;
         let native_port = free_port()?;
-        let driver = Command::new(&tauri_driver)
+        let mut driver = Command::new(&tauri_driver);
+        driver
             .args([
                 "--port",
                 &port.to_string(),
@@ -67,7 +68,9 @@ impl Desk {
             ])
             .env("ESIMDESK_DATA_DIR", data_dir)
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::inherit());
+        own_process_group(&mut driver);
+        let driver = driver
             .spawn()
             .with_context(|| format!("starting {}", tauri_driver.display()))?;
         let mut desk_driver = DriverGuard(Some(driver));
@@ -190,16 +193,14 @@ impl Desk {
 
     pub async fn close(mut self) -> Result<()> {
         let closed = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        end_driver(&mut self.driver);
         closed.map_err(Into::into)
     }
 }
 
 impl Drop for Desk {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        end_driver(&mut self.driver);
     }
 }
 
@@ -209,10 +210,30 @@ struct DriverGuard(Option<Child>);
 impl Drop for DriverGuard {
     fn drop(&mut self) {
         if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+            end_driver(&mut child);
         }
     }
+}
+
+/// tauri-driver leads a process group of its own, so that ending it also ends the
+/// WebKitWebDriver and the app it started (killing tauri-driver alone would orphan them).
+#[cfg(unix)]
+fn own_process_group(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+}
+
+#[cfg(not(unix))]
+fn own_process_group(_command: &mut Command) {}
+
+fn end_driver(driver: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(leader) = i32::try_from(driver.id()) {
+        use nix::sys::signal::{Signal, killpg};
+        let _ = killpg(nix::unistd::Pid::from_raw(leader), Signal::SIGKILL);
+    }
+    let _ = driver.kill();
+    let _ = driver.wait();
 }
 
 async fn wait_for_port(port: u16) -> Result<()> {

@@ -9,6 +9,8 @@ mod xvfb;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -106,8 +108,11 @@ pub fn build_ui() -> Result<()> {
     status(npm().args(["run", "build", "--silent"]))
 }
 
+/// Prints a step's heading with the time since the first step, so a slow step shows in CI logs.
 pub fn step(what: &str) {
-    println!("\n==> {what}");
+    static STARTED: OnceLock<Instant> = OnceLock::new();
+    let elapsed = STARTED.get_or_init(Instant::now).elapsed().as_secs();
+    println!("\n==> {what}  [{}m{:02}s]", elapsed / 60, elapsed % 60);
 }
 
 /// Runs a command to completion, failing with its name when it fails.

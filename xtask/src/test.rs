@@ -3,6 +3,9 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
@@ -30,50 +33,65 @@ pub fn run(with_e2e: bool) -> Result<()> {
         "warnings",
     ]))?;
 
+    // One package selection for the build and the run: cargo unifies features over the packages
+    // it builds, so building the app on its own (`-p esim-desk`) would compile the Tauri stack a
+    // second time under another feature set. `cargo test` only builds a package's binary for its
+    // own integration tests, hence the explicit build of every binary and test first.
+    let mut selection = vec!["--workspace", "--locked"];
+    if !with_e2e {
+        selection.extend(["--exclude", "esimdesk-e2e"]);
+    }
+    step("building every crate, binary and test");
+    status(cargo().arg("build").args(&selection).args([
+        "--lib",
+        "--bins",
+        "--tests",
+        "--examples",
+    ]))?;
+
     let mut total = Tally::default();
 
     // Also regenerates the UI's TypeScript bindings (ts-rs) before the UI type check below.
     // Runs inside a private D-Bus session with an unlocked gnome-keyring, so the tests that need
-    // the OS keychain (ignored by a plain `cargo test`) use a real Secret Service.
-    step("Rust tests (with a private, real Secret Service)");
+    // the OS keychain (ignored by a plain `cargo test`) use a real Secret Service. The end-to-end
+    // tests (the real window through WebDriver) run in the same `cargo test`, on a private Xvfb.
+    step(if with_e2e {
+        "Rust tests, then the end-to-end tests in the real window under Xvfb \
+         (with a private, real Secret Service)"
+    } else {
+        "Rust tests (with a private, real Secret Service)"
+    });
+    let display = if with_e2e { Some(Xvfb::start()?) } else { None };
     let mut rust_tests = keyring_session();
-    rust_tests.arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    rust_tests.args([
-        "test",
-        "--workspace",
-        "--locked",
-        "--exclude",
-        "esimdesk-e2e",
-        "--",
-        "--include-ignored",
-    ]);
+    rust_tests
+        .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .arg("test")
+        .args(&selection)
+        .args(["--", "--include-ignored"]);
+    if let Some(display) = &display {
+        rust_tests
+            .env("DISPLAY", &display.display)
+            .env(
+                "ESIMDESK_APP",
+                target_dir().join("debug").join(exe("esim-desk")),
+            )
+            .env("ESIMDESK_TAURI_DRIVER", setup::tauri_driver_path())
+            .env("ESIMDESK_ARTIFACTS", target_dir().join("e2e-artifacts"));
+    }
     total.add(libtest(&mut rust_tests)?);
+    if display.is_some() {
+        println!(
+            "screenshots: {}",
+            target_dir().join("e2e-artifacts").display()
+        );
+    }
+    drop(display);
 
     step("UI type check (svelte-check)");
     status(npm().args(["run", "check", "--silent"]))?;
 
     step("UI unit tests (vitest)");
     total.add(vitest()?);
-
-    if with_e2e {
-        step("end-to-end tests: the real window under Xvfb, through WebDriver");
-        status(cargo().args(["build", "--locked", "-p", "esim-desk"]))?;
-        let display = Xvfb::start()?;
-        let app = target_dir().join("debug").join(exe("esim-desk"));
-        let mut e2e = keyring_session();
-        e2e.arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        total.add(libtest(
-            e2e.args(["test", "--locked", "-p", "esimdesk-e2e"])
-                .env("DISPLAY", &display.display)
-                .env("ESIMDESK_APP", &app)
-                .env("ESIMDESK_TAURI_DRIVER", setup::tauri_driver_path())
-                .env("ESIMDESK_ARTIFACTS", target_dir().join("e2e-artifacts")),
-        )?);
-        println!(
-            "screenshots: {}",
-            target_dir().join("e2e-artifacts").display()
-        );
-    }
 
     println!();
     println!("{}", total.line());
@@ -107,28 +125,87 @@ fn exe(name: &str) -> String {
 
 /// Runs a `cargo test`, streaming its output and adding up its `test result:` lines. A failing
 /// run counts as failed even when its failure happened before any summary line (a build error).
+///
+/// The run gets a process group of its own, ended once the run has exited: anything it left
+/// behind (a WebDriver, a daemon) must neither outlive it nor hold its output open, which would
+/// leave this loop waiting for an end of file that never comes.
 fn libtest(command: &mut Command) -> Result<Tally> {
     let shown = format!("{command:?}");
+    command.stdout(Stdio::piped());
+    own_process_group(command);
     let mut child = command
-        .stdout(Stdio::piped())
         .spawn()
         .with_context(|| format!("could not start {shown}"))?;
-    let mut tally = Tally::default();
+    let (lines, received) = mpsc::channel::<std::io::Result<String>>();
     if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines() {
-            let line = line.context("reading test output")?;
-            println!("{line}");
-            if let Some(t) = Tally::from_libtest_line(&line) {
-                tally.add(t);
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    let mut tally = Tally::default();
+    let mut show = |line: std::io::Result<String>| -> Result<()> {
+        let line = line.context("reading test output")?;
+        println!("{line}");
+        if let Some(t) = Tally::from_libtest_line(&line) {
+            tally.add(t);
+        }
+        Ok(())
+    };
+    let exit = loop {
+        match received.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) => show(line)?,
+            Err(RecvTimeoutError::Timeout) => {
+                if let Some(exit) = child.try_wait().context("waiting for cargo test")? {
+                    break exit;
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                break child.wait().context("waiting for cargo test")?;
             }
         }
+    };
+    // What the run wrote just before it exited is still in the pipe; a few quiet seconds mean
+    // the rest is only a leftover process holding the pipe.
+    while let Ok(line) = received.recv_timeout(Duration::from_secs(3)) {
+        show(line)?;
     }
-    let exit = child.wait().context("waiting for cargo test")?;
+    if end_process_group(child.id()) {
+        eprintln!("xtask: ended what {shown} left running");
+    }
     if !exit.success() && tally.failed == 0 {
         eprintln!("xtask: {shown} failed ({exit}) before reporting a failed test");
         tally.failed += 1;
     }
     Ok(tally)
+}
+
+#[cfg(unix)]
+fn own_process_group(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+}
+
+/// Kills whatever is left in the group led by `leader`; true when something was.
+#[cfg(unix)]
+fn end_process_group(leader: u32) -> bool {
+    use nix::sys::signal::{Signal, killpg};
+    use nix::unistd::Pid;
+    let Ok(leader) = i32::try_from(leader) else {
+        return false;
+    };
+    killpg(Pid::from_raw(leader), Signal::SIGKILL).is_ok()
+}
+
+#[cfg(not(unix))]
+fn own_process_group(_command: &mut Command) {}
+
+#[cfg(not(unix))]
+fn end_process_group(_leader: u32) -> bool {
+    false
 }
 
 fn vitest() -> Result<Tally> {
