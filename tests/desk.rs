@@ -56,6 +56,19 @@ async fn walk_in_sale_in_demo_mode_ends_with_a_scannable_qr() {
     assert!(desk.is_present("install-instructions").await.unwrap());
     assert!(desk.is_present("print-voucher").await.unwrap());
 
+    // The printed voucher fits one page: A4 and US Letter, 12 mm margins, at 96 CSS px per inch.
+    for (paper, width, height) in [("a4", 703, 1032), ("letter", 725, 965)] {
+        let content = desk.print_layout(width).await.unwrap();
+        desk.screenshot(&format!("voucher-print-{paper}"))
+            .await
+            .unwrap();
+        assert!(
+            content <= f64::from(height),
+            "the voucher is {content} px tall on {paper}, the page {height} px"
+        );
+    }
+    desk.client.refresh().await.unwrap();
+
     desk.click("nav-orders").await.unwrap();
     desk.wait_count("order-row", 1).await.unwrap();
     assert_eq!(
@@ -231,4 +244,57 @@ async fn offline_search_still_works_and_buying_needs_the_network() {
     for account in store.accounts().unwrap() {
         let _ = Keychain::new().delete(&account.id);
     }
+}
+
+/// First run: demo mode, then a real account added in Settings (its key to the OS keychain, the
+/// private one of `cargo xtask test`); after a restart the desk is out of demo mode and uses the
+/// key from the keychain to sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_account_added_in_demo_mode_takes_over_after_a_restart() {
+    assert!(
+        std::env::var_os("ESIMDESK_KEYCHAIN_TESTS").is_some(),
+        "writes to the OS keychain: run through `cargo xtask test` (a private keyring)"
+    );
+    let _w = ONE_WINDOW.lock().await;
+    let data = tempfile::tempdir().unwrap().keep();
+    let sandbox = start_blocking(SandboxConfig::for_tests()).unwrap();
+
+    let desk = Desk::launch_with(&data).await.unwrap();
+    desk.by_testid("demo-banner").await.unwrap();
+    desk.click("nav-settings").await.unwrap();
+    desk.text_when("keychain-status", |t| t.starts_with("Available"))
+        .await
+        .unwrap();
+    desk.type_into("account-url", &sandbox.esimgo_base_url())
+        .await
+        .unwrap();
+    desk.type_into("account-key", sandbox.esimgo_api_key())
+        .await
+        .unwrap();
+    desk.click("add-account").await.unwrap();
+    let added = desk
+        .text_when("account-added", |t| t.contains("Restart"))
+        .await
+        .unwrap();
+    assert!(added.contains("balance"), "{added}");
+    assert!(!added.contains(sandbox.esimgo_api_key()), "{added}");
+    desk.screenshot("settings-real-account-added")
+        .await
+        .unwrap();
+    desk.close().await.unwrap();
+
+    let desk = Desk::launch_with(&data).await.unwrap();
+    desk.by_testid("app-version").await.unwrap();
+    assert!(!desk.is_present("demo-banner").await.unwrap());
+    desk.click("sync-button").await.unwrap();
+    desk.text_when("freshness", |t| t.contains("offerings, updated"))
+        .await
+        .unwrap();
+    desk.type_into("destination-input", "Netherlands")
+        .await
+        .unwrap();
+    desk.wait_count("result-row", 1).await.unwrap();
+    desk.screenshot("sell-after-leaving-demo").await.unwrap();
+    desk.close().await.unwrap();
+    sandbox.shutdown();
 }

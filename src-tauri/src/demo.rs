@@ -21,6 +21,26 @@ pub const DEMO_ACCOUNT: &str = "esimgo-demo";
 /// Bundles in the simulated catalogue: enough countries, regions and sizes for search to be
 /// interesting, synced in a few seconds at the sandbox's 10 requests a second.
 pub const DEMO_CATALOGUE_SIZE: usize = 3_000;
+/// Another size for the demo catalogue (the sandbox's range: 50 to 100,000), to try the desk —
+/// or benchmark it — with a catalogue as large as a real provider's.
+pub const DEMO_CATALOGUE_ENV: &str = "ESIMDESK_DEMO_CATALOGUE";
+const CATALOGUE_RANGE: std::ops::RangeInclusive<usize> = 50..=100_000;
+
+fn catalogue_size() -> usize {
+    let Ok(text) = std::env::var(DEMO_CATALOGUE_ENV) else {
+        return DEMO_CATALOGUE_SIZE;
+    };
+    match text.trim().replace('_', "").parse::<usize>() {
+        Ok(n) if CATALOGUE_RANGE.contains(&n) => n,
+        _ => {
+            tracing::warn!(
+                value = %text,
+                "{DEMO_CATALOGUE_ENV} must be a number from 50 to 100000; using {DEMO_CATALOGUE_SIZE}"
+            );
+            DEMO_CATALOGUE_SIZE
+        }
+    }
+}
 
 pub fn forced() -> bool {
     std::env::var(DEMO_ENV).is_ok_and(|v| v.trim() == "1")
@@ -51,7 +71,7 @@ fn wipe(db: &Path) -> Result<(), String> {
 
 fn config() -> SandboxConfig {
     SandboxConfig {
-        catalogue_size: DEMO_CATALOGUE_SIZE,
+        catalogue_size: catalogue_size(),
         ..SandboxConfig::default()
     }
 }

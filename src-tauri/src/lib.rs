@@ -15,7 +15,8 @@ mod state;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use esimdesk_app::{Desk, catalogue, reconcile};
 use esimdesk_store::{DATA_DIR_ENV, Keychain, Store};
@@ -26,7 +27,11 @@ use crate::state::{DeskState, emit};
 
 type SetupError = Box<dyn std::error::Error>;
 
+/// When the process started (as near as Rust can tell): start-up time is measured from here.
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
 pub fn run() {
+    STARTED.get_or_init(Instant::now);
     let mut builder = tauri::Builder::default();
     // One window per desk database: a second launch focuses the first. With a data directory of
     // its own (ESIMDESK_DATA_DIR: tests, a second desk) an instance stands alone.
@@ -55,6 +60,7 @@ pub fn run() {
 fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         commands::app::app_info,
+        commands::app::ui_ready,
         commands::app::status,
         commands::app::diagnostics,
         commands::codes::inspect_code,
@@ -82,6 +88,11 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::esims::top_up_offerings,
         commands::esims::revoke_package,
     ])
+}
+
+/// Time since the process started.
+pub(crate) fn since_start() -> std::time::Duration {
+    STARTED.get_or_init(Instant::now).elapsed()
 }
 
 fn data_dir_override() -> Option<PathBuf> {

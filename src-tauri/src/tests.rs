@@ -96,12 +96,16 @@ fn the_walk_in_flow_through_ipc() {
     let hits = w.ok(
         "search",
         json!({ "query": {
-            "destination": "Spain", "min_data_bytes": null, "max_days": null,
+            "destination": "Spain", "min_data_bytes": null, "min_days": 10, "max_days": null,
             "max_price_minor": null, "unlimited": false, "provider": null,
             "sort": "retail_price", "limit": 20
         }}),
     );
     let hit = &hits[0];
+    assert!(
+        hit["offering"]["validity_days"].as_u64().unwrap() >= 10,
+        "{hit}"
+    );
     let account = hit["account_id"].as_str().unwrap();
     let code = hit["offering"]["code"].as_str().unwrap();
 

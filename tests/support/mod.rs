@@ -45,6 +45,11 @@ impl Desk {
     /// The app on the given data folder (`ESIMDESK_DATA_DIR`): demo mode when it holds no
     /// provider account.
     pub async fn launch_with(data_dir: &std::path::Path) -> Result<Desk> {
+        Desk::launch_with_env(data_dir, &[]).await
+    }
+
+    /// The app on the given data folder, with these extra environment variables.
+    pub async fn launch_with_env(data_dir: &std::path::Path, env: &[(&str, &str)]) -> Result<Desk> {
         let app = env_path("ESIMDESK_APP")?;
         let tauri_driver = env_path("ESIMDESK_TAURI_DRIVER")?;
         let artifacts = env_path("ESIMDESK_ARTIFACTS")?;
@@ -67,6 +72,7 @@ impl Desk {
                 &native_port.to_string(),
             ])
             .env("ESIMDESK_DATA_DIR", data_dir)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         own_process_group(&mut driver);
@@ -109,6 +115,40 @@ impl Desk {
         })
     }
 
+    /// Lays the page out as it would print on a page whose printable area is `width_px` wide
+    /// (CSS pixels, 96 per inch): print rules on, screen-only rules off, width rules evaluated for
+    /// that width. Returns the height of the content, to compare with the page's. WebKit's
+    /// WebDriver cannot print to PDF, and this is what decides the page count.
+    pub async fn print_layout(&self, width_px: u32) -> Result<f64> {
+        const SCRIPT: &str = r#"
+const width = arguments[0];
+for (const sheet of document.styleSheets) {
+  for (const rule of sheet.cssRules) {
+    if (!(rule instanceof CSSMediaRule)) continue;
+    const m = rule.__media ?? (rule.__media = rule.media.mediaText);
+    let applies = !/\bscreen\b/.test(m);
+    const max = m.match(/max-width:\s*(\d+)px/);
+    if (max && width > Number(max[1])) applies = false;
+    const min = m.match(/min-width:\s*(\d+)px/);
+    if (min && width < Number(min[1])) applies = false;
+    rule.media.mediaText = applies ? "all" : "not all";
+  }
+}
+document.documentElement.style.width = width + "px";
+return document.documentElement.scrollHeight;
+"#;
+        let height = self
+            .client
+            .execute(SCRIPT, vec![serde_json::json!(width_px)])
+            .await?;
+        height.as_f64().context("page height")
+    }
+
+    /// tauri-driver's process id; the app runs below it (tauri-driver → WebKitWebDriver → app).
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.id()
+    }
+
     pub async fn by_testid(&self, id: &str) -> Result<Element> {
         self.client
             .wait()
@@ -120,7 +160,17 @@ impl Desk {
 
     /// Waits until the element's text satisfies `check`, and returns that text.
     pub async fn text_when(&self, id: &str, check: impl Fn(&str) -> bool) -> Result<String> {
-        let deadline = tokio::time::Instant::now() + UI_WAIT;
+        self.text_when_within(id, UI_WAIT, check).await
+    }
+
+    /// [`Desk::text_when`] with a wait of its own (a long sync in a benchmark).
+    pub async fn text_when_within(
+        &self,
+        id: &str,
+        wait: Duration,
+        check: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        let deadline = tokio::time::Instant::now() + wait;
         let mut last = String::new();
         while tokio::time::Instant::now() < deadline {
             if let Ok(element) = self

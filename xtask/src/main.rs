@@ -41,7 +41,14 @@ enum Task {
         no_e2e: bool,
     },
     /// Run the benchmarks (release build) and print their tables; the figures go in BENCHMARKS.md.
-    Bench,
+    Bench {
+        /// Only the store's criterion benchmarks.
+        #[arg(long, conflicts_with = "desk")]
+        store: bool,
+        /// Only the desk's: cold start, keypress to results, memory, the walk-in flow.
+        #[arg(long)]
+        desk: bool,
+    },
     /// Only install what the machine lacks (Debian packages, npm packages, tauri-driver).
     Setup,
 }
@@ -51,7 +58,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Task::Run { release } => run(release),
         Task::Test { no_e2e } => test::run(!no_e2e),
-        Task::Bench => bench::run(),
+        Task::Bench { store, desk } => bench::run(!desk, !store),
         Task::Setup => setup::all(true),
     };
     match result {

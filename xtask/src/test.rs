@@ -67,6 +67,8 @@ pub fn run(with_e2e: bool) -> Result<()> {
         .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .arg("test")
         .args(&selection)
+        // Every test binary runs even after one fails: the summary then counts every failure.
+        .arg("--no-fail-fast")
         .args(["--", "--include-ignored"]);
     if let Some(display) = &display {
         rust_tests
@@ -113,13 +115,13 @@ fn keyring_session() -> Command {
     command
 }
 
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
 }
 
-fn exe(name: &str) -> String {
+pub fn exe(name: &str) -> String {
     format!("{name}{}", std::env::consts::EXE_SUFFIX)
 }
 
@@ -173,8 +175,12 @@ fn libtest(command: &mut Command) -> Result<Tally> {
     while let Ok(line) = received.recv_timeout(Duration::from_secs(3)) {
         show(line)?;
     }
-    if end_process_group(child.id()) {
-        eprintln!("xtask: ended what {shown} left running");
+    let left = end_process_group(child.id());
+    if !left.is_empty() {
+        eprintln!(
+            "xtask: ended what the run left running: {}",
+            left.join(", ")
+        );
     }
     if !exit.success() && tally.failed == 0 {
         eprintln!("xtask: {shown} failed ({exit}) before reporting a failed test");
@@ -189,23 +195,52 @@ fn own_process_group(command: &mut Command) {
     command.process_group(0);
 }
 
-/// Kills whatever is left in the group led by `leader`; true when something was.
+/// Kills whatever is left in the group led by `leader`, and names it (for the log).
 #[cfg(unix)]
-fn end_process_group(leader: u32) -> bool {
+fn end_process_group(leader: u32) -> Vec<String> {
     use nix::sys::signal::{Signal, killpg};
     use nix::unistd::Pid;
-    let Ok(leader) = i32::try_from(leader) else {
-        return false;
+    let Ok(group) = i32::try_from(leader) else {
+        return Vec::new();
     };
-    killpg(Pid::from_raw(leader), Signal::SIGKILL).is_ok()
+    let left = group_members(leader);
+    let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
+    left
+}
+
+/// `name (pid)` of every process in a process group, from `/proc` (empty where there is none).
+#[cfg(unix)]
+fn group_members(group: u32) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid pgrp ...`; comm may hold spaces, so split after its last ')'.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let pgrp = stat[close + 1..].split_whitespace().nth(2);
+        if pgrp.and_then(|p| p.parse::<u32>().ok()) == Some(group) {
+            found.push(format!(
+                "{} ({})",
+                &stat[open + 1..close],
+                entry.file_name().to_string_lossy()
+            ));
+        }
+    }
+    found
 }
 
 #[cfg(not(unix))]
 fn own_process_group(_command: &mut Command) {}
 
 #[cfg(not(unix))]
-fn end_process_group(_leader: u32) -> bool {
-    false
+fn end_process_group(_leader: u32) -> Vec<String> {
+    Vec::new()
 }
 
 fn vitest() -> Result<Tally> {

@@ -54,7 +54,7 @@ pub enum Command {
     Sync(JsonFlag),
     /// Search the local catalogue (works offline).
     #[command(
-        after_help = "Examples:\n  esimdesk search spain\n  esimdesk search 'united k' --min-data 5GB --max-days 30\n  \
+        after_help = "Examples:\n  esimdesk search spain\n  esimdesk search 'united k' --min-data 5GB --min-days 10\n  \
         esimdesk search EUROPE --sort per-gb --json\n  esimdesk search esim_1GB_7D_NL\n\n\
         The destination is a country name (partial, any case, USA/UK/Holland too), an ISO code, a\n\
         region (EUROPE, ASIA_PACIFIC, ...) or a bundle code (exact or prefix).\n\
@@ -243,6 +243,10 @@ pub struct SearchArgs {
     /// At least this much data, e.g. 5GB or 500MB.
     #[arg(long)]
     pub min_data: Option<String>,
+    /// Valid for at least this many days (the length of the trip).
+    #[arg(long)]
+    pub min_days: Option<u32>,
+    /// Valid for at most this many days.
     #[arg(long)]
     pub max_days: Option<u32>,
     /// At most this retail price, in major units (e.g. 19.99).

@@ -65,6 +65,8 @@ pub struct SearchQuery {
     /// At least this much data; unlimited offerings always qualify.
     #[ts(type = "number | null")]
     pub min_data_bytes: Option<u64>,
+    /// Valid for at least this many days: the length of the customer's trip.
+    pub min_days: Option<u32>,
     pub max_days: Option<u32>,
     /// Highest retail price, in minor units.
     #[ts(type = "number | null")]
@@ -82,6 +84,7 @@ impl Default for SearchQuery {
         SearchQuery {
             destination: None,
             min_data_bytes: None,
+            min_days: None,
             max_days: None,
             max_price_minor: None,
             unlimited: None,
@@ -184,6 +187,10 @@ fn filter_sql(q: &SearchQuery, t: &str, values: &mut Vec<Value>) -> Result<Strin
             " AND ({t}.data_bytes IS NULL OR {t}.data_bytes >= ?{})",
             values.len()
         ));
+    }
+    if let Some(days) = q.min_days {
+        values.push(Value::Integer(i64::from(days)));
+        sql.push_str(&format!(" AND {t}.validity_days >= ?{}", values.len()));
     }
     if let Some(days) = q.max_days {
         values.push(Value::Integer(i64::from(days)));
@@ -538,6 +545,16 @@ mod tests {
             q(&|q| q.max_days = Some(7)),
             ["esim_1GB_7D_ES_V2", "esim_UL_7D_ES_V2"]
         );
+        // A ten-day trip: only what stays valid that long.
+        assert_eq!(
+            q(&|q| q.min_days = Some(10)),
+            [
+                "esim_3GB_30D_ES_V2",
+                "esim_5GB_30D_EU_V2",
+                "esim_10GB_30D_ES_V2",
+                "TEL-ES-20"
+            ]
+        );
         assert_eq!(
             q(&|q| q.max_price_minor = Some(450)),
             ["esim_1GB_7D_ES_V2", "esim_3GB_30D_ES_V2"]
@@ -597,6 +614,7 @@ mod tests {
         let conn = store.conn();
         let q = SearchQuery {
             min_data_bytes: Some(1),
+            min_days: Some(1),
             max_days: Some(30),
             max_price_minor: Some(10_000),
             provider: Some(ProviderKind::Esimgo),

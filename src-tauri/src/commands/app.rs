@@ -3,9 +3,31 @@
 use esimdesk_app::status::{self, AppStatus};
 use esimdesk_app::{AppInfo, ErrorPayload, diagnostics};
 use esimdesk_store::Keychain;
-use tauri::State;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tauri::{AppHandle, Runtime, State};
 
 use crate::state::{DeskState, blocking};
+
+/// The window's first screen is drawn and its destination box takes input: logs the start-up
+/// time, once. With `ESIMDESK_EXIT_WHEN_READY=1` the app then prints it and quits — how
+/// `cargo xtask bench` measures a cold start.
+#[tauri::command]
+pub fn ui_ready<R: Runtime>(app: AppHandle<R>) {
+    static LOGGED: AtomicBool = AtomicBool::new(false);
+    if LOGGED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let startup_ms = crate::since_start().as_secs_f64() * 1000.0;
+    tracing::info!(startup_ms = format!("{startup_ms:.0}"), "ready for input");
+    if std::env::var(EXIT_WHEN_READY_ENV).is_ok_and(|v| v.trim() == "1") {
+        println!("ready for input after {startup_ms:.1} ms");
+        app.exit(0);
+    }
+}
+
+/// `1`: quit as soon as the window is ready for input (start-up benchmarks).
+pub const EXIT_WHEN_READY_ENV: &str = "ESIMDESK_EXIT_WHEN_READY";
 
 #[tauri::command]
 pub fn app_info() -> AppInfo {

@@ -12,7 +12,11 @@ destination: string | null,
 /**
  * At least this much data; unlimited offerings always qualify.
  */
-min_data_bytes: number | null, max_days: number | null, 
+min_data_bytes: number | null, 
+/**
+ * Valid for at least this many days: the length of the customer's trip.
+ */
+min_days: number | null, max_days: number | null, 
 /**
  * Highest retail price, in minor units.
  */

@@ -51,6 +51,8 @@ export type NewAccountInput = {
 
 export const api = {
   appInfo: () => call<AppInfo>("app_info"),
+  /** The first screen is drawn and takes input (logged as the start-up time). */
+  uiReady: () => call<null>("ui_ready"),
   status: () => call<AppStatus>("status"),
 
   inspectCode: (input: string) => call<CodeView>("inspect_code", { input }),

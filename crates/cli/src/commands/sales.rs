@@ -173,6 +173,7 @@ pub fn search(desk: &Desk, args: SearchArgs) -> Result<(), Failure> {
     let query = SearchQuery {
         destination: args.destination.clone(),
         min_data_bytes: args.min_data.as_deref().map(parse_data).transpose()?,
+        min_days: args.min_days,
         max_days: args.max_days,
         max_price_minor: args.max_price.as_deref().map(parse_price).transpose()?,
         unlimited: args.unlimited.then_some(true),
