@@ -111,3 +111,65 @@ async fn a_bad_code_says_which_field_is_wrong_and_shows_no_qr() {
 
     desk.close().await.unwrap();
 }
+
+/// Ctrl + = five times: 200 % zoom (Tauri's zoom hotkeys). The Sell screen still fits the
+/// window's width — no sideways scrolling of the page — and the results stay readable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sell_screen_reads_at_200_percent_zoom() {
+    let _window = ONE_WINDOW.lock().await;
+    let desk = Desk::launch().await.unwrap();
+    desk.text_when("freshness", |t| t.contains("offerings"))
+        .await
+        .unwrap();
+    let input = desk.by_testid("destination-input").await.unwrap();
+    input.send_keys("spain").await.unwrap();
+    desk.wait_count("result-row", 1).await.unwrap();
+    let before: f64 = desk
+        .client
+        .execute("return window.innerWidth;", vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    for _ in 0..5 {
+        input
+            .send_keys(&format!("{}={}", Key::Control, Key::Null))
+            .await
+            .unwrap();
+    }
+    // The zoom is applied by the shell, asynchronously: wait (bounded) for the CSS width to halve.
+    let mut width = before;
+    for _ in 0..100 {
+        width = desk
+            .client
+            .execute("return window.innerWidth;", vec![])
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        if width <= before / 1.9 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        width <= before / 1.9,
+        "zoom not applied: {before} → {width} CSS px"
+    );
+    let overflow = desk
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    desk.screenshot("sell-zoom-200").await.unwrap();
+    assert!(
+        overflow <= 1.0,
+        "the page scrolls sideways by {overflow} px at 200 %"
+    );
+    desk.close().await.unwrap();
+}

@@ -61,6 +61,7 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         commands::app::app_info,
         commands::app::ui_ready,
+        commands::app::restart,
         commands::app::status,
         commands::app::diagnostics,
         commands::codes::inspect_code,

@@ -5,13 +5,17 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
 use crate::summary::Tally;
 use crate::xvfb::Xvfb;
 use crate::{build_ui, cargo, npm, root, setup, status, step};
+
+/// The longest the Rust tests (end-to-end included) may run: about five minutes here, so this
+/// only ends a run that hangs.
+const TEST_RUN_LIMIT: Duration = Duration::from_secs(30 * 60);
 
 pub fn run(with_e2e: bool) -> Result<()> {
     setup::all(with_e2e)?;
@@ -157,12 +161,25 @@ fn libtest(command: &mut Command) -> Result<Tally> {
         }
         Ok(())
     };
+    let started = Instant::now();
+    let mut overran = false;
     let exit = loop {
         match received.recv_timeout(Duration::from_millis(200)) {
             Ok(line) => show(line)?,
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(exit) = child.try_wait().context("waiting for cargo test")? {
                     break exit;
+                }
+                // A hung test (a window that stopped answering WebDriver) must fail the run, not
+                // hold CI until its own time limit.
+                if started.elapsed() > TEST_RUN_LIMIT && !overran {
+                    overran = true;
+                    eprintln!(
+                        "xtask: the test run took over {} minutes; ending it",
+                        TEST_RUN_LIMIT.as_secs() / 60
+                    );
+                    let left = end_process_group(child.id());
+                    eprintln!("xtask: still running then: {}", left.join(", "));
                 }
             }
             Err(RecvTimeoutError::Disconnected) => {
@@ -182,7 +199,9 @@ fn libtest(command: &mut Command) -> Result<Tally> {
             left.join(", ")
         );
     }
-    if !exit.success() && tally.failed == 0 {
+    if overran {
+        tally.failed += 1;
+    } else if !exit.success() && tally.failed == 0 {
         eprintln!("xtask: {shown} failed ({exit}) before reporting a failed test");
         tally.failed += 1;
     }

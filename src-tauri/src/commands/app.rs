@@ -26,6 +26,14 @@ pub fn ui_ready<R: Runtime>(app: AppHandle<R>) {
     }
 }
 
+/// Quits and starts the app again: how a desk leaves demo mode once a real account was added.
+/// The single-instance lock is released in Tauri's exit clean-up, before the new process starts.
+#[tauri::command]
+pub fn restart<R: Runtime>(app: AppHandle<R>) {
+    tracing::info!("restart asked for from the window");
+    app.request_restart();
+}
+
 /// `1`: quit as soon as the window is ready for input (start-up benchmarks).
 pub const EXIT_WHEN_READY_ENV: &str = "ESIMDESK_EXIT_WHEN_READY";
 

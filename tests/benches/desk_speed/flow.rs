@@ -98,7 +98,8 @@ pub async fn walk_in(app: &std::path::Path) -> Result<()> {
     println!("\n## Walk-in flow, demo mode, keyboard only (release app)");
     let data = tempfile::tempdir()?;
     let desk = Desk::launch_with(data.path()).await?;
-    desk.text_when("freshness", |t| t.contains("offerings"))
+    // The demo catalogue synced (the label shows "0 offerings" before).
+    desk.text_when("freshness", |t| t.contains("3000 offerings"))
         .await?;
     measure::install(&desk).await?;
 
@@ -138,7 +139,18 @@ pub async fn walk_in(app: &std::path::Path) -> Result<()> {
             // Wait for the page to have seen every key of this input.
             let last_key = measure::keydown_at(&desk, before + keys - 1).await?;
             let ms = match &step.answered {
-                Some(condition) => measure::drawn_when(&desk, condition).await? - last_key,
+                Some(condition) => match measure::drawn_when(&desk, condition).await {
+                    Ok(t) => t - last_key,
+                    Err(e) => {
+                        desk.screenshot("bench-walk-in-stuck").await?;
+                        let log = desk
+                            .client
+                            .execute("return window.__bench.log.join(' ');", vec![])
+                            .await?;
+                        eprintln!("keys the page saw: {log}");
+                        return Err(e.context(format!("step \"{}\"", step.what)));
+                    }
+                },
                 None => 0.0,
             };
             app_ms += ms;

@@ -13,8 +13,11 @@ use serde_json::{Value, json};
 /// Records every keydown's time (capture phase, before the app sees the key).
 const INSTALL: &str = r#"
 if (!window.__bench) {
-  window.__bench = { keys: [] };
-  document.addEventListener("keydown", () => window.__bench.keys.push(performance.now()), true);
+  window.__bench = { keys: [], log: [] };
+  document.addEventListener("keydown", (e) => {
+    window.__bench.keys.push(performance.now());
+    window.__bench.log.push(`${e.key}@${e.target.getAttribute("data-testid")}`);
+  }, true);
 }
 return window.__bench.keys.length;
 "#;
@@ -40,14 +43,28 @@ const test = () => {
   }
   return false;
 };
-const finish = () => requestAnimationFrame(() => setTimeout(() => done(performance.now()), 0));
-if (test()) { finish(); return; }
-const observer = new MutationObserver(() => {
-  if (test()) { observer.disconnect(); clearTimeout(timer); finish(); }
-});
+// Settles once: every hook stops then, so nothing of this wait acts on a later one.
+let settled = false;
+let drawing = false;
+const settle = (value) => {
+  if (settled) return;
+  settled = true;
+  observer.disconnect();
+  clearTimeout(timer);
+  done(value);
+};
+const check = () => {
+  if (settled || drawing || !test()) return;
+  drawing = true;
+  requestAnimationFrame(() => setTimeout(() => settle(performance.now()), 0));
+};
+const observer = new MutationObserver(check);
 observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-document.addEventListener("focusin", () => { if (test()) { observer.disconnect(); clearTimeout(timer); finish(); } }, { once: true });
-const timer = setTimeout(() => { observer.disconnect(); done(null); }, 30000);
+// Focus changes are not mutations: also look once a frame.
+const poll = () => { if (!settled && !drawing) { check(); requestAnimationFrame(poll); } };
+const timer = setTimeout(() => settle(null), 25000);
+check();
+requestAnimationFrame(poll);
 "#;
 
 /// What the page must show before a step counts as answered.

@@ -53,6 +53,8 @@ export const api = {
   appInfo: () => call<AppInfo>("app_info"),
   /** The first screen is drawn and takes input (logged as the start-up time). */
   uiReady: () => call<null>("ui_ready"),
+  /** Quits and starts again (to leave demo mode once a real account exists). */
+  restart: () => call<null>("restart"),
   status: () => call<AppStatus>("status"),
 
   inspectCode: (input: string) => call<CodeView>("inspect_code", { input }),
