@@ -124,13 +124,7 @@ async fn the_sell_screen_reads_at_200_percent_zoom() {
     let input = desk.by_testid("destination-input").await.unwrap();
     input.send_keys("spain").await.unwrap();
     desk.wait_count("result-row", 1).await.unwrap();
-    let before: f64 = desk
-        .client
-        .execute("return window.innerWidth;", vec![])
-        .await
-        .unwrap()
-        .as_f64()
-        .unwrap();
+    let before = desk.number("return window.innerWidth;").await.unwrap();
     for _ in 0..5 {
         input
             .send_keys(&format!("{}={}", Key::Control, Key::Null))
@@ -140,13 +134,7 @@ async fn the_sell_screen_reads_at_200_percent_zoom() {
     // The zoom is applied by the shell, asynchronously: wait (bounded) for the CSS width to halve.
     let mut width = before;
     for _ in 0..100 {
-        width = desk
-            .client
-            .execute("return window.innerWidth;", vec![])
-            .await
-            .unwrap()
-            .as_f64()
-            .unwrap();
+        width = desk.number("return window.innerWidth;").await.unwrap();
         if width <= before / 1.9 {
             break;
         }
@@ -157,14 +145,10 @@ async fn the_sell_screen_reads_at_200_percent_zoom() {
         "zoom not applied: {before} → {width} CSS px"
     );
     let overflow = desk
-        .client
-        .execute(
+        .number(
             "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-            vec![],
         )
         .await
-        .unwrap()
-        .as_f64()
         .unwrap();
     desk.screenshot("sell-zoom-200").await.unwrap();
     assert!(

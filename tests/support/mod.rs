@@ -144,6 +144,14 @@ return document.documentElement.scrollHeight;
         height.as_f64().context("page height")
     }
 
+    /// Runs a script in the page that returns a number, e.g. `return window.innerWidth;`.
+    pub async fn number(&self, script: &str) -> Result<f64> {
+        let value = self.client.execute(script, vec![]).await?;
+        value
+            .as_f64()
+            .with_context(|| format!("not a number from `{script}`: {value}"))
+    }
+
     /// tauri-driver's process id; the app runs below it (tauri-driver → WebKitWebDriver → app).
     pub fn driver_pid(&self) -> u32 {
         self.driver.id()
