@@ -278,6 +278,8 @@ async fn a_real_account_added_in_demo_mode_takes_over_after_a_restart() {
         .unwrap();
     assert!(added.contains("balance"), "{added}");
     assert!(!added.contains(sandbox.esimgo_api_key()), "{added}");
+    // "Restart now" is offered (not clicked: a restart would end the WebDriver session).
+    desk.by_testid("restart-now").await.unwrap();
     desk.screenshot("settings-real-account-added")
         .await
         .unwrap();
