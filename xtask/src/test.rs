@@ -142,30 +142,35 @@ fn libtest(command: &mut Command) -> Result<Tally> {
     let mut child = command
         .spawn()
         .with_context(|| format!("could not start {shown}"))?;
-    let (lines, received) = mpsc::channel::<std::io::Result<String>>();
+    let (lines, received) = mpsc::channel::<String>();
     if let Some(stdout) = child.stdout.take() {
         thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                if lines.send(line).is_err() {
+            // A test may print bytes that are not UTF-8: shown as they come, never fatal.
+            for line in BufReader::new(stdout)
+                .split(b'\n')
+                .map_while(std::io::Result::ok)
+            {
+                if lines
+                    .send(String::from_utf8_lossy(&line).into_owned())
+                    .is_err()
+                {
                     break;
                 }
             }
         });
     }
     let mut tally = Tally::default();
-    let mut show = |line: std::io::Result<String>| -> Result<()> {
-        let line = line.context("reading test output")?;
+    let mut show = |line: String| {
         println!("{line}");
         if let Some(t) = Tally::from_libtest_line(&line) {
             tally.add(t);
         }
-        Ok(())
     };
     let started = Instant::now();
     let mut overran = false;
     let exit = loop {
         match received.recv_timeout(Duration::from_millis(200)) {
-            Ok(line) => show(line)?,
+            Ok(line) => show(line),
             Err(RecvTimeoutError::Timeout) => {
                 if let Some(exit) = child.try_wait().context("waiting for cargo test")? {
                     break exit;
@@ -188,9 +193,13 @@ fn libtest(command: &mut Command) -> Result<Tally> {
         }
     };
     // What the run wrote just before it exited is still in the pipe; a few quiet seconds mean
-    // the rest is only a leftover process holding the pipe.
-    while let Ok(line) = received.recv_timeout(Duration::from_secs(3)) {
-        show(line)?;
+    // the rest is only a leftover process holding the pipe (which may not talk for ever either).
+    let drained = Instant::now();
+    while drained.elapsed() < Duration::from_secs(30) {
+        match received.recv_timeout(Duration::from_secs(3)) {
+            Ok(line) => show(line),
+            Err(_) => break,
+        }
     }
     let left = end_process_group(child.id());
     if !left.is_empty() {
