@@ -101,6 +101,9 @@ pub fn luhn_check_digit(digits: &str) -> Option<u8> {
 /// Removes the spaces and dashes people type, and refuses anything else that is not a digit.
 fn normalise(input: &str) -> Result<String, IccidError> {
     let mut digits = String::with_capacity(input.len());
+    // A barcode scanner ends what it reads with CR or LF (or both); a copied cell brings its own
+    // line end. Only the ends are trimmed: a line break inside the number is still refused.
+    let input = input.trim_matches(['\r', '\n', ' ', '\t']);
     for (i, ch) in input.chars().enumerate() {
         match ch {
             '0'..='9' => digits.push(ch),

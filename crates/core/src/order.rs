@@ -29,6 +29,26 @@ pub enum OrderKind {
     NewEsim,
     /// A package added to an existing eSIM.
     TopUp,
+    /// A package taken back off an eSIM (money may come back): journaled like a purchase, with
+    /// the provider's id of the package (eSIM Go assignment id) as its provider reference.
+    Revoke,
+}
+
+impl OrderKind {
+    pub const ALL: [OrderKind; 3] = [OrderKind::NewEsim, OrderKind::TopUp, OrderKind::Revoke];
+
+    /// The stored and wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderKind::NewEsim => "new_esim",
+            OrderKind::TopUp => "top_up",
+            OrderKind::Revoke => "revoke",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<OrderKind> {
+        OrderKind::ALL.into_iter().find(|k| k.name() == name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -62,8 +82,12 @@ pub enum OrderState {
     /// The reply never arrived (crash, timeout, dropped connection): only reconciliation with the
     /// provider may settle it, never a second purchase.
     Unknown,
-    /// Cancelled or refunded after completion.
+    /// Cancelled or refunded (after completion, or by the provider before it).
     Cancelled,
+    /// Reconciliation could not tell with certainty which provider order, if any, is this one
+    /// (several candidates, one another desk tagged, one without a readable time): it waits for a
+    /// person to settle it by hand, audited, and is never adopted by guess.
+    NeedsPerson,
 }
 
 impl OrderState {
@@ -77,7 +101,31 @@ impl OrderState {
             OrderState::Failed => "failed",
             OrderState::Unknown => "unknown",
             OrderState::Cancelled => "cancelled",
+            OrderState::NeedsPerson => "needs_person",
         }
+    }
+
+    pub const ALL: [OrderState; 9] = [
+        OrderState::Journaled,
+        OrderState::Validated,
+        OrderState::Submitted,
+        OrderState::Provisioning,
+        OrderState::Completed,
+        OrderState::Failed,
+        OrderState::Unknown,
+        OrderState::Cancelled,
+        OrderState::NeedsPerson,
+    ];
+
+    /// The state a [`OrderState::name`] stands for.
+    pub fn from_name(name: &str) -> Option<OrderState> {
+        OrderState::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Whether the purchase request may have gone out: from here on, a new client reference for
+    /// the same sale could buy it twice.
+    pub fn may_have_been_sent(self) -> bool {
+        !matches!(self, OrderState::Journaled | OrderState::Validated)
     }
 
     pub fn is_final(self) -> bool {
@@ -101,9 +149,16 @@ impl OrderState {
             (self, to),
             (Journaled, Validated | Submitted | Failed)
                 | (Validated, Submitted | Failed)
-                | (Submitted, Provisioning | Completed | Failed | Unknown)
-                | (Provisioning, Completed | Failed | Unknown)
-                | (Unknown, Provisioning | Completed | Failed)
+                | (
+                    Submitted,
+                    Provisioning | Completed | Failed | Unknown | Cancelled | NeedsPerson
+                )
+                | (
+                    Provisioning,
+                    Completed | Failed | Unknown | Cancelled | NeedsPerson
+                )
+                | (Unknown, Provisioning | Completed | Failed | Cancelled | NeedsPerson)
+                | (NeedsPerson, Completed | Failed | Cancelled)
                 | (Completed, Cancelled)
         )
     }
@@ -183,6 +238,24 @@ mod tests {
         assert!(!Unknown.can_move_to(Validated));
         assert!(!Unknown.can_move_to(Submitted));
         assert!(Unknown.is_unsettled());
+        // A provider that cancelled the order settles it too.
+        assert!(Unknown.can_move_to(Cancelled));
+        // Only a person settles what reconciliation could not tell.
+        assert!(Unknown.can_move_to(NeedsPerson));
+        assert!(!NeedsPerson.is_unsettled());
+        assert!(NeedsPerson.can_move_to(Completed) && NeedsPerson.can_move_to(Failed));
+        assert!(!NeedsPerson.can_move_to(Submitted));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in OrderState::ALL {
+            assert_eq!(OrderState::from_name(s.name()), Some(s));
+        }
+        for k in OrderKind::ALL {
+            assert_eq!(OrderKind::from_name(k.name()), Some(k));
+        }
+        assert_eq!(OrderState::from_name("delivered"), None);
     }
 
     #[test]

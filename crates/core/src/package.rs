@@ -24,6 +24,9 @@ pub enum PackageState {
     Revoked,
     /// Expired without ever being used.
     Lapsed,
+    /// A state the provider reported that this version does not know: shown as it is, never
+    /// counted as usable, and never a reason to fail a whole usage refresh.
+    Unknown,
 }
 
 impl PackageState {
@@ -36,7 +39,25 @@ impl PackageState {
             PackageState::Expired => "expired",
             PackageState::Revoked => "revoked",
             PackageState::Lapsed => "lapsed",
+            PackageState::Unknown => "unknown",
         }
+    }
+
+    /// Every state, for parsing stored names.
+    pub const ALL: [PackageState; 8] = [
+        PackageState::Processing,
+        PackageState::Queued,
+        PackageState::Active,
+        PackageState::Depleted,
+        PackageState::Expired,
+        PackageState::Revoked,
+        PackageState::Lapsed,
+        PackageState::Unknown,
+    ];
+
+    /// The state a [`PackageState::name`] stands for.
+    pub fn from_name(name: &str) -> Option<PackageState> {
+        PackageState::ALL.into_iter().find(|s| s.name() == name)
     }
 
     pub fn is_final(self) -> bool {
@@ -62,6 +83,9 @@ impl PackageState {
             (Queued, Active | Lapsed) => true,
             (Active, Depleted | Expired) => true,
             (Depleted, Expired) => true,
+            // A state the desk could not read says nothing about the lifecycle: the provider's
+            // next reading decides.
+            (Unknown, _) | (_, Unknown) => true,
             _ => false,
         }
     }
@@ -102,6 +126,10 @@ pub struct Package {
     #[serde(with = "time::serde::rfc3339::option")]
     #[ts(type = "string | null")]
     pub ends_at: Option<OffsetDateTime>,
+    /// The provider's id for this one application of the package (eSIM Go assignment id): what
+    /// a revoke names, so that it takes back exactly the package shown and no other.
+    #[serde(default)]
+    pub provider_id: Option<String>,
 }
 
 impl Package {
@@ -168,6 +196,7 @@ mod tests {
             }),
             starts_at: None,
             ends_at: None,
+            provider_id: None,
         };
         assert_eq!(p.used_per_mille(), Some(750));
     }

@@ -59,8 +59,8 @@ fn write_packages(tx: &Transaction, iccid: &str, packages: &[Package]) -> Result
     tx.execute("DELETE FROM esim_packages WHERE iccid = ?1", [iccid])?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO esim_packages (iccid, position, offering_code, state, allowance_bytes,
-            remaining_bytes, usage_taken_at, starts_at, ends_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            remaining_bytes, usage_taken_at, starts_at, ends_at, provider_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for (i, p) in packages.iter().enumerate() {
         stmt.execute(params![
@@ -78,7 +78,8 @@ fn write_packages(tx: &Transaction, iccid: &str, packages: &[Package]) -> Result
                 .transpose()?,
             ts_opt(p.usage.map(|u| u.taken_at))?,
             ts_opt(p.starts_at)?,
-            ts_opt(p.ends_at)?
+            ts_opt(p.ends_at)?,
+            p.provider_id
         ])?;
     }
     Ok(())
@@ -87,7 +88,7 @@ fn write_packages(tx: &Transaction, iccid: &str, packages: &[Package]) -> Result
 fn packages(conn: &Connection, iccid: &str) -> Result<Vec<Package>> {
     let mut stmt = conn.prepare_cached(
         "SELECT offering_code, state, allowance_bytes, remaining_bytes, usage_taken_at,
-                starts_at, ends_at
+                starts_at, ends_at, provider_id
          FROM esim_packages WHERE iccid = ?1 ORDER BY position",
     )?;
     let mut rows = stmt.query([iccid])?;
@@ -112,6 +113,7 @@ fn packages(conn: &Connection, iccid: &str) -> Result<Vec<Package>> {
             usage,
             starts_at: from_ts_opt(r.get(5)?)?,
             ends_at: from_ts_opt(r.get(6)?)?,
+            provider_id: r.get(7)?,
         });
     }
     Ok(out)
@@ -404,6 +406,7 @@ pub(crate) mod tests {
             usage: None,
             starts_at: None,
             ends_at: None,
+            provider_id: None,
         }
     }
 

@@ -14,7 +14,7 @@ use crate::audit;
 use crate::customers;
 use crate::error::{Result, StoreError};
 use crate::store::Store;
-use crate::util::{from_ts, money, now, order_state, provider, ts};
+use crate::util::{from_ts, from_ts_opt, money, now, order_state, provider, ts};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -30,6 +30,12 @@ pub struct JournaledOrder {
     pub updated_at: OffsetDateTime,
     /// The detail of the latest state change that had one (a provider's refusal, ...).
     pub last_detail: Option<String>,
+    /// When every eSIM the order produced was saved with its activation code; `None` while
+    /// the codes are still to be fetched (reconciliation keeps working on it) or the order is
+    /// not completed.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
+    pub delivered_at: Option<OffsetDateTime>,
 }
 
 /// What accompanies a state change.
@@ -66,19 +72,8 @@ pub struct OrderEvent {
     pub actor: String,
 }
 
-fn kind_name(k: OrderKind) -> &'static str {
-    match k {
-        OrderKind::NewEsim => "new_esim",
-        OrderKind::TopUp => "top_up",
-    }
-}
-
 fn kind(name: &str) -> Result<OrderKind> {
-    match name {
-        "new_esim" => Ok(OrderKind::NewEsim),
-        "top_up" => Ok(OrderKind::TopUp),
-        other => Err(StoreError::corrupt(format!("order kind '{other}'"))),
-    }
+    OrderKind::from_name(name).ok_or_else(|| StoreError::corrupt(format!("order kind '{name}'")))
 }
 
 fn lines(conn: &Connection, reference: &str) -> Result<Vec<OrderLine>> {
@@ -107,7 +102,7 @@ fn lines(conn: &Connection, reference: &str) -> Result<Vec<OrderLine>> {
 }
 
 const ORDER_COLUMNS: &str = "client_reference, account_id, provider, kind, customer_id,
-    payment_reference, state, provider_reference, created_at, updated_at, last_detail";
+    payment_reference, state, provider_reference, created_at, updated_at, last_detail, delivered_at";
 
 fn load_where(
     conn: &Connection,
@@ -141,15 +136,70 @@ fn load_where(
             customer_id,
             updated_at: from_ts(r.get(9)?)?,
             last_detail: r.get(10)?,
+            delivered_at: from_ts_opt(r.get(11)?)?,
         });
     }
     Ok(out)
 }
 
-fn load(conn: &Connection, reference: &str) -> Result<Option<JournaledOrder>> {
+pub(crate) fn load(conn: &Connection, reference: &str) -> Result<Option<JournaledOrder>> {
     Ok(load_where(conn, "WHERE client_reference = ?1", &reference)?
         .into_iter()
         .next())
+}
+
+/// Moves an order to `to` inside `tx`, with its event and audit rows; refuses an illegal move.
+/// A move to the state the order is already in records nothing.
+pub(crate) fn move_state(
+    tx: &Connection,
+    client_reference: &str,
+    to: OrderState,
+    change: &StateChange,
+    actor: &str,
+) -> Result<OrderState> {
+    let at = ts(now())?;
+    let from: Option<String> = tx
+        .query_row(
+            "SELECT state FROM orders WHERE client_reference = ?1",
+            [client_reference],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let from =
+        order_state(&from.ok_or_else(|| StoreError::NotFound(format!("order {client_reference}")))?)?;
+    from.transition(to)?;
+    tx.execute(
+        "UPDATE orders SET state = ?2, updated_at = ?3,
+            provider_reference = coalesce(?4, provider_reference),
+            last_detail = coalesce(?5, last_detail)
+         WHERE client_reference = ?1",
+        params![
+            client_reference,
+            to.name(),
+            at,
+            change.provider_reference,
+            change.detail
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO order_events (client_reference, at, from_state, to_state, detail,
+            provider_reference, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            client_reference,
+            at,
+            from.name(),
+            to.name(),
+            change.detail,
+            change.provider_reference,
+            actor
+        ],
+    )?;
+    let mut detail = format!("order {client_reference}: {} → {}", from.name(), to.name());
+    if let Some(p) = &change.provider_reference {
+        detail.push_str(&format!(" (provider reference {p})"));
+    }
+    audit::record(tx, actor, "order.state", &detail)?;
+    Ok(from)
 }
 
 impl Store {
@@ -207,7 +257,7 @@ impl Store {
                 reference,
                 account_id,
                 order.provider.id(),
-                kind_name(order.kind),
+                order.kind.name(),
                 customer_id,
                 order.payment_reference,
                 order.state.name(),
@@ -272,51 +322,9 @@ impl Store {
         change: &StateChange,
         actor: &str,
     ) -> Result<JournaledOrder> {
-        let at = ts(now())?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let from: Option<String> = tx
-            .query_row(
-                "SELECT state FROM orders WHERE client_reference = ?1",
-                [client_reference],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let from = order_state(
-            &from.ok_or_else(|| StoreError::NotFound(format!("order {client_reference}")))?,
-        )?;
-        from.transition(to)?;
-        tx.execute(
-            "UPDATE orders SET state = ?2, updated_at = ?3,
-                provider_reference = coalesce(?4, provider_reference),
-                last_detail = coalesce(?5, last_detail)
-             WHERE client_reference = ?1",
-            params![
-                client_reference,
-                to.name(),
-                at,
-                change.provider_reference,
-                change.detail
-            ],
-        )?;
-        tx.execute(
-            "INSERT INTO order_events (client_reference, at, from_state, to_state, detail,
-                provider_reference, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                client_reference,
-                at,
-                from.name(),
-                to.name(),
-                change.detail,
-                change.provider_reference,
-                actor
-            ],
-        )?;
-        let mut detail = format!("order {client_reference}: {} → {}", from.name(), to.name());
-        if let Some(p) = &change.provider_reference {
-            detail.push_str(&format!(" (provider reference {p})"));
-        }
-        audit::record(&tx, actor, "order.state", &detail)?;
+        move_state(&tx, client_reference, to, change, actor)?;
         let order = load(&tx, client_reference)?
             .ok_or_else(|| StoreError::NotFound(format!("order {client_reference}")))?;
         tx.commit()?;
@@ -336,14 +344,42 @@ impl Store {
         )
     }
 
-    /// Orders that may or may not have been bought (submitted, provisioning, unknown), oldest
-    /// first: reconciliation asks the provider about each, never buys again blindly.
+    /// Orders reconciliation must work on, oldest first: those that may or may not have been
+    /// bought (submitted, provisioning, unknown) — it asks the provider, never buys again — and
+    /// those completed whose activation codes are not all saved yet. Orders waiting for a person
+    /// are not among them.
     pub fn unsettled_orders(&self) -> Result<Vec<JournaledOrder>> {
         load_where(
             &self.conn(),
-            "WHERE state IN ('submitted', 'provisioning', 'unknown') AND ?1 ORDER BY created_at",
+            "WHERE (state IN ('submitted', 'provisioning', 'unknown')
+                    OR (state = 'completed' AND delivered_at IS NULL)) AND ?1
+             ORDER BY created_at",
             &true,
         )
+    }
+
+    /// Orders reconciliation could not settle with certainty, oldest first.
+    pub fn orders_needing_a_person(&self) -> Result<Vec<JournaledOrder>> {
+        load_where(
+            &self.conn(),
+            "WHERE state = ?1 ORDER BY created_at",
+            &OrderState::NeedsPerson.name(),
+        )
+    }
+
+    /// The order, if any, that already holds this provider reference (a provider order can be
+    /// the answer to one journal order only).
+    pub fn order_by_provider_reference(
+        &self,
+        provider_reference: &str,
+    ) -> Result<Option<JournaledOrder>> {
+        Ok(load_where(
+            &self.conn(),
+            "WHERE provider_reference = ?1 LIMIT 1",
+            &provider_reference,
+        )?
+        .into_iter()
+        .next())
     }
 
     /// Every state change of an order, oldest first. [`StoreError::NotFound`] for an unknown
@@ -450,7 +486,10 @@ pub(crate) mod tests {
         assert_eq!(j.order.state, OrderState::Completed);
         assert_eq!(j.order.provider_reference.as_deref(), Some("go-order-9"));
         assert_eq!(j.last_detail.as_deref(), Some("2 eSIMs"));
-        assert!(store.unsettled_orders().unwrap().is_empty());
+        // Completed without its eSIMs and codes (see `record_answer`): not delivered, so
+        // reconciliation still works on it.
+        assert_eq!(j.delivered_at, None);
+        assert_eq!(store.unsettled_orders().unwrap().len(), 1);
         let events = store.order_events("desk-1").unwrap();
         let moves: Vec<(Option<OrderState>, OrderState)> =
             events.iter().map(|e| (e.from, e.to)).collect();

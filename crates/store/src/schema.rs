@@ -240,6 +240,26 @@ CREATE TABLE audit_log (
 ) STRICT;
 "#;
 
+/// The purchase protocol's "delivered" mark: an order is completed when the provider says so,
+/// and delivered once every eSIM it produced is saved with its activation code (in the same
+/// transaction as the answer where the answer carries them). Reconciliation keeps working on
+/// completed orders that are not delivered yet. Orders completed before this migration count as
+/// delivered when none of their eSIMs lacks a code.
+const V2: &str = r#"
+ALTER TABLE orders ADD COLUMN delivered_at INTEGER;
+-- The provider's id of one application of a package (eSIM Go assignment id): what a revoke names.
+ALTER TABLE esim_packages ADD COLUMN provider_id TEXT;
+UPDATE orders SET delivered_at = updated_at
+ WHERE state = 'completed'
+   AND NOT EXISTS (SELECT 1 FROM esims
+                    WHERE esims.order_reference = orders.client_reference
+                      AND esims.activation_code IS NULL);
+DROP INDEX orders_unsettled;
+CREATE INDEX orders_unsettled ON orders(state)
+ WHERE state IN ('submitted', 'provisioning', 'unknown', 'needs_person')
+    OR (state = 'completed' AND delivered_at IS NULL);
+"#;
+
 fn fill_destinations(tx: &Transaction) -> Result<(), HookError> {
     names::fill(tx).map_err(|e| match e {
         StoreError::Sqlite(e) => HookError::RusqliteError(e),
@@ -259,10 +279,13 @@ CREATE INDEX offerings_search ON offerings(coverage_id, retail_minor, id, data_b
 /// The migrations, oldest first; schema version N is the first N applied. Never edit one that
 /// has shipped: add a new one.
 fn migration_list() -> Vec<M<'static>> {
-    vec![M::up_with_hook(V1, |tx: &Transaction| {
-        tx.execute_batch(OFFERING_INDEXES)?;
-        fill_destinations(tx)
-    })]
+    vec![
+        M::up_with_hook(V1, |tx: &Transaction| {
+            tx.execute_batch(OFFERING_INDEXES)?;
+            fill_destinations(tx)
+        }),
+        M::up(V2),
+    ]
 }
 
 pub(crate) fn migrations() -> Migrations<'static> {
@@ -317,12 +340,16 @@ pub(crate) fn check_header(h: Header, path: &std::path::Path) -> Result<()> {
 
 /// Per-connection settings: WAL (readers never block the writer), foreign keys on, and a page
 /// cache large enough for a 100,000-offering catalogue load.
+///
+/// `synchronous=FULL`: in WAL mode, NORMAL may lose the last committed transactions on power
+/// loss or an OS crash, and the last one may be a purchase journaled as sent. FULL syncs the WAL
+/// on every commit; catalogue loads are one transaction, so they pay it once.
 pub(crate) fn configure(conn: &Connection) -> Result<()> {
     // Only takes effect on a new, empty database (before WAL is set): larger pages make bulk
     // catalogue loads cheaper.
     conn.pragma_update(None, "page_size", 8192)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "cache_size", -32_768)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
@@ -405,5 +432,16 @@ mod tests {
     fn application_id_matches_the_sql() {
         assert_eq!(APPLICATION_ID, 1_163_084_875);
         assert!(migrations().validate().is_ok());
+    }
+
+    #[test]
+    fn commits_survive_power_loss() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_connection(&dir.path().join("desk.sqlite3")).unwrap();
+        // 2 = FULL: every commit is on disk before it returns (NORMAL, 1, can lose the last ones).
+        let level: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(level, 2);
     }
 }

@@ -119,30 +119,12 @@ pub(crate) fn activation(name: &str) -> Result<ActivationType> {
 }
 
 pub(crate) fn order_state(name: &str) -> Result<OrderState> {
-    use OrderState::*;
-    [
-        Journaled,
-        Validated,
-        Submitted,
-        Provisioning,
-        Completed,
-        Failed,
-        Unknown,
-        Cancelled,
-    ]
-    .into_iter()
-    .find(|s| s.name() == name)
-    .ok_or_else(|| StoreError::corrupt(format!("order state '{name}'")))
+    OrderState::from_name(name).ok_or_else(|| StoreError::corrupt(format!("order state '{name}'")))
 }
 
 pub(crate) fn package_state(name: &str) -> Result<PackageState> {
-    use PackageState::*;
-    [
-        Processing, Queued, Active, Depleted, Expired, Revoked, Lapsed,
-    ]
-    .into_iter()
-    .find(|s| s.name() == name)
-    .ok_or_else(|| StoreError::corrupt(format!("package state '{name}'")))
+    PackageState::from_name(name)
+        .ok_or_else(|| StoreError::corrupt(format!("package state '{name}'")))
 }
 
 pub(crate) fn profile_status_name(s: ProfileStatus) -> &'static str {
