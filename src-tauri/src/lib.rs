@@ -12,10 +12,9 @@ mod demo;
 mod logging;
 mod state;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use esimdesk_app::{Desk, catalogue, reconcile};
@@ -83,6 +82,7 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::sales::top_up,
         commands::sales::orders,
         commands::sales::reconcile,
+        commands::sales::resolve_order,
         commands::esims::find_esims,
         commands::esims::esim_detail,
         commands::esims::refresh_usage,
@@ -156,7 +156,6 @@ fn setup(app: &AppHandle) -> Result<(), SetupError> {
         demo: sandbox,
         real_db,
         log_dir,
-        in_flight: Mutex::new(HashSet::new()),
         real_account_added: AtomicBool::new(false),
     });
     start_background_work(app.clone(), desk, demo);

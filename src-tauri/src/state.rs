@@ -1,11 +1,10 @@
-//! What every command shares: the desk, demo mode's sandbox, where logs go, and the purchases
-//! being submitted right now.
+//! What every command shares: the desk (which also guards the purchases in flight), demo mode's
+//! sandbox and where logs go.
 
-use std::collections::HashSet;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use esimdesk_app::{AppError, Desk, ErrorPayload};
 use esimdesk_sandbox::RunningSandbox;
@@ -21,9 +20,6 @@ pub struct DeskState {
     /// demo mode goes.
     pub real_db: PathBuf,
     pub log_dir: PathBuf,
-    /// Client references of purchases being submitted: a second submission of the same one
-    /// while the first is in flight is refused before it reaches the journal.
-    pub in_flight: Mutex<HashSet<String>>,
     /// A real provider account was added during demo mode.
     pub real_account_added: AtomicBool,
 }
@@ -40,39 +36,6 @@ impl DeskState {
     pub fn real_account_added(&self) -> bool {
         self.real_account_added.load(Ordering::SeqCst)
     }
-
-    /// Claims a client reference for one submission; released when the guard drops.
-    pub fn claim(&self, reference: &str) -> Result<InFlight<'_>, ErrorPayload> {
-        let mut set = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
-        if !set.insert(reference.to_owned()) {
-            tracing::warn!(
-                order = reference,
-                "second submission of an order in flight refused"
-            );
-            return Err(AppError::CheckoutInProgress(reference.to_owned()).payload());
-        }
-        Ok(InFlight {
-            state: self,
-            reference: reference.to_owned(),
-        })
-    }
-}
-
-/// A client reference being submitted (see [`DeskState::claim`]).
-#[derive(Debug)]
-pub struct InFlight<'a> {
-    state: &'a DeskState,
-    reference: String,
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.state
-            .in_flight
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&self.reference);
-    }
 }
 
 fn crashed(e: impl std::fmt::Display) -> ErrorPayload {
@@ -81,6 +44,8 @@ fn crashed(e: impl std::fmt::Display) -> ErrorPayload {
         code: "internal".into(),
         message: "eSIM Desk hit an internal error; the log has the details".into(),
         field: None,
+        // Unknown, so the desk keeps the sale's reference: a retry cannot buy twice.
+        money_moved: None,
     }
 }
 

@@ -2,7 +2,6 @@
 //! (camelCase), results and `ErrorPayload`s as it receives them, over a demo desk.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashSet;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
@@ -37,7 +36,6 @@ fn window() -> Window {
         demo: Some(sandbox),
         real_db,
         log_dir: dir.path().join("logs"),
-        in_flight: Mutex::new(HashSet::new()),
         real_account_added: AtomicBool::new(false),
     });
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -127,7 +125,7 @@ fn the_walk_in_flow_through_ipc() {
     // A submission of the same reference already in flight is refused before the journal.
     {
         let state = w.webview.state::<DeskState>();
-        let _held = state.claim(reference).unwrap();
+        let _held = state.desk.claim_purchase(reference).unwrap();
         assert_eq!(
             w.refused("checkout", request.clone()),
             "checkout_in_progress"

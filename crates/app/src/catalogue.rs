@@ -117,6 +117,14 @@ async fn try_sync_account(
         })
     };
     let catalogue = provider.catalogue(&CatalogueQuery::all(), &on_page).await?;
+    // An answer with nothing usable in it is a provider fault, not an empty shop: replacing the
+    // cache with it would leave an offline desk with nothing to sell.
+    if catalogue.offerings.is_empty() {
+        return Err(AppError::EmptyCatalogue {
+            account: account_id.to_owned(),
+            skipped: catalogue.skipped.len(),
+        });
+    }
     let total = catalogue.offerings.len();
     let mut last_report = 0;
     let saved =

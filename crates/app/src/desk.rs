@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use url::Url;
 
 use crate::AppError;
+use crate::purchase::Purchases;
 use crate::secrets::SecretSource;
 
 #[derive(Debug)]
@@ -22,6 +23,8 @@ pub struct Desk {
     providers: Mutex<HashMap<String, Arc<dyn Provider>>>,
     /// What each provider can do, learnt without a key (it depends on the adapter alone).
     capabilities: Mutex<HashMap<ProviderKind, Capabilities>>,
+    /// Purchases in flight and dry runs shown, shared by every face of this desk.
+    purchases: Purchases,
 }
 
 impl Desk {
@@ -36,7 +39,23 @@ impl Desk {
             actor: RwLock::new(actor.into()),
             providers: Mutex::new(HashMap::new()),
             capabilities: Mutex::new(HashMap::new()),
+            purchases: Purchases::default(),
         }
+    }
+
+    pub(crate) fn purchases(&self) -> &Purchases {
+        &self.purchases
+    }
+
+    /// Claims a client reference as every purchase does before it starts: while the guard
+    /// lives, a purchase of that reference is refused at once (`checkout_in_progress`) and
+    /// reconciliation leaves the order alone. For faces that hold a reference across steps, and
+    /// for tests.
+    pub fn claim_purchase(
+        &self,
+        reference: &str,
+    ) -> Result<crate::purchase::InFlight<'_>, AppError> {
+        self.purchases.claim(reference)
     }
 
     pub fn store(&self) -> &Store {

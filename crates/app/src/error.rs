@@ -67,6 +67,65 @@ pub enum AppError {
         iccid: String,
         offering_code: String,
     },
+    #[error(
+        "the provider's catalogue for account '{account}' came back with nothing usable \
+         ({skipped} items unreadable): the cached catalogue is kept"
+    )]
+    EmptyCatalogue { account: String, skipped: usize },
+    #[error("order {client_reference} cannot be settled that way: {message}")]
+    CannotResolve {
+        client_reference: String,
+        message: String,
+    },
+    /// Any failure of a purchase (sale, top-up, revoke), with what it means for the money.
+    #[error("{}", purchase_message(client_reference, *money_moved, error))]
+    Purchase {
+        client_reference: String,
+        money_moved: MoneyMoved,
+        error: Box<AppError>,
+    },
+}
+
+/// Whether money may have moved when a purchase failed: the one fact the desk needs to decide
+/// whether the same sale may be tried again under a new client reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum MoneyMoved {
+    /// Nothing was bought: the purchase never went out, or the provider refused it. Only then
+    /// may the sale be tried again under a new reference.
+    NotSent,
+    /// The purchase went out and its fate is not known: reconciliation settles it; trying
+    /// again could buy twice.
+    Maybe,
+    /// The provider took the money; the desk could not finish recording it. Reconciliation
+    /// completes it.
+    Sent,
+}
+
+impl MoneyMoved {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MoneyMoved::NotSent => "not_sent",
+            MoneyMoved::Maybe => "maybe",
+            MoneyMoved::Sent => "sent",
+        }
+    }
+}
+
+fn purchase_message(client_reference: &str, money_moved: MoneyMoved, error: &AppError) -> String {
+    match (money_moved, error) {
+        (MoneyMoved::Sent, AppError::Store(e)) => format!(
+            "order {client_reference}: the provider took the order, but the desk could not \
+             record it ({e}). Do not sell it again: reconciliation completes it (Orders → \
+             Reconcile) once the database works"
+        ),
+        (MoneyMoved::Maybe, AppError::Store(e)) => format!(
+            "order {client_reference}: the purchase was sent, but the desk could not record what \
+             happened ({e}). Do not sell it again: reconcile the order"
+        ),
+        _ => error.to_string(),
+    }
 }
 
 impl AppError {
@@ -101,6 +160,14 @@ impl AppError {
             AppError::NotAnActivationCode { .. } => "not_an_activation_code",
             AppError::UnknownEsim(_) => "unknown_esim",
             AppError::TopUpIncompatible { .. } => "top_up_incompatible",
+            AppError::EmptyCatalogue { .. } => "empty_catalogue",
+            AppError::CannotResolve { .. } => "cannot_resolve",
+            AppError::Purchase {
+                money_moved, error, ..
+            } => match (money_moved, error.as_ref()) {
+                (MoneyMoved::Sent | MoneyMoved::Maybe, AppError::Store(_)) => "not_recorded",
+                (_, inner) => inner.code(),
+            },
         }
     }
 
@@ -116,12 +183,16 @@ impl AppError {
             }
             AppError::QrImage(_) | AppError::NotAnActivationCode { .. } => Some("image".to_owned()),
             AppError::UnknownEsim(_) => Some("ICCID".to_owned()),
+            AppError::Purchase { error, .. } => error.field(),
             _ => None,
         }
     }
 
     /// Bad input the user can fix (exit code 2 in the CLI), as opposed to a failure.
     pub fn is_bad_input(&self) -> bool {
+        if let AppError::Purchase { error, .. } = self {
+            return error.is_bad_input();
+        }
         matches!(
             self,
             AppError::InvalidActivationCode(_)
@@ -135,7 +206,24 @@ impl AppError {
                 | AppError::QrImage(_)
                 | AppError::NotAnActivationCode { .. }
                 | AppError::UnknownEsim(_)
+                | AppError::CannotResolve { .. }
         )
+    }
+
+    /// What a purchase's failure means for the money; `None` for errors outside a purchase.
+    pub fn money_moved(&self) -> Option<MoneyMoved> {
+        match self {
+            AppError::Purchase { money_moved, .. } => Some(*money_moved),
+            _ => None,
+        }
+    }
+
+    /// The error inside a purchase failure (itself otherwise).
+    pub fn inner(&self) -> &AppError {
+        match self {
+            AppError::Purchase { error, .. } => error.inner(),
+            other => other,
+        }
     }
 
     pub fn payload(&self) -> ErrorPayload {
@@ -143,6 +231,7 @@ impl AppError {
             code: self.code().to_owned(),
             message: self.to_string(),
             field: self.field(),
+            money_moved: self.money_moved(),
         }
     }
 }
@@ -151,8 +240,12 @@ impl AppError {
 /// and the field it concerns. Never a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct ErrorPayload {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+    /// Set for every failure of a purchase: whether money may have moved. Only `not_sent`
+    /// allows trying the same sale again under a new client reference.
+    pub money_moved: Option<MoneyMoved>,
 }

@@ -11,14 +11,16 @@ pub mod diagnostics;
 pub mod error;
 pub mod esims;
 pub mod identifiers;
+pub mod purchase;
 pub mod reconcile;
 pub mod secrets;
 pub mod settings;
 pub mod status;
+mod test_hooks;
 pub mod top_up;
 
 pub use desk::Desk;
-pub use error::{AppError, ErrorPayload};
+pub use error::{AppError, ErrorPayload, MoneyMoved};
 pub use secrets::{EphemeralSecrets, SecretSource};
 
 use serde::Serialize;
@@ -30,6 +32,14 @@ use ts_rs::TS;
 pub struct AppInfo {
     pub name: String,
     pub version: String,
+}
+
+/// A money error in what a person or a provider gave, as the input error it is.
+pub(crate) fn money(e: esimdesk_core::MoneyError) -> AppError {
+    AppError::InvalidInput {
+        field: "amount".into(),
+        message: e.to_string(),
+    }
 }
 
 pub fn about() -> AppInfo {

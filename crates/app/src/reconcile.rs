@@ -1,16 +1,21 @@
-//! After a crash, a timeout or a lost reply: ask the provider what became of each unsettled order
-//! and record it. Never buys anything.
+//! After a crash, a timeout or a lost reply: ask the provider what became of each order the
+//! journal cannot vouch for, and record it. Never buys anything, and never adopts a provider
+//! order by guess: what cannot be told with certainty waits for a person ("needs a person"),
+//! who settles it by hand ([`resolve`]), audited.
 
-use esimdesk_core::{OrderKind, OrderState};
-use esimdesk_providers::{MatchBasis, OrderLookup, RequestLine};
+use esimdesk_core::{OrderKind, OrderState, PackageState};
+use esimdesk_providers::{
+    CancelOutcome, EsimHandle, MatchBasis, OrderLookup, OrderMatch, PlacedOrder, Refund,
+    RequestLine,
+};
 use esimdesk_store::{JournaledOrder, StateChange};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 use ts_rs::TS;
 
 use crate::AppError;
-use crate::checkout::settle;
 use crate::desk::Desk;
+use crate::purchase::record_placed;
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -22,9 +27,20 @@ pub struct Reconciled {
     pub note: String,
 }
 
-/// How long after sending an order is left alone, in case its purchase is still in flight (in
-/// another window, or a slow provider).
-pub const DEFAULT_GRACE: Duration = Duration::seconds(120);
+/// How long after sending an order the provider's silence is taken as "not bought": eSIM Go
+/// documents no idempotency and gives 10 minutes (esimgo.md §6.5).
+pub const DEFAULT_GRACE: Duration = Duration::minutes(10);
+
+/// How long an order journaled but never sent is left alone (its dry run may still be running in
+/// another window); at most the grace.
+pub const NEVER_SENT_GRACE: Duration = Duration::minutes(2);
+
+/// Clock skew allowed between the desk and a provider.
+pub const SKEW: Duration = Duration::minutes(1);
+
+/// A provider order matched by contents counts only if the provider created it between the
+/// sending (less [`SKEW`]) and this long after.
+pub const ADOPT_WINDOW: Duration = Duration::minutes(10);
 
 /// Reconciliation at start-up, with [`DEFAULT_GRACE`]: the desktop app runs it in the
 /// background as it opens, so orders a crash left unsettled are settled without anyone asking.
@@ -36,61 +52,51 @@ pub async fn reconcile_on_start(desk: &Desk) -> Result<Vec<Reconciled>, AppError
     Ok(settled)
 }
 
-/// Settles every order the journal cannot vouch for.
+/// Settles every order the journal cannot vouch for:
 ///
-/// - Journaled or validated but never sent (a crash before the purchase request): failed,
-///   nothing was bought.
-/// - Sent, provisioning or unknown: the provider is asked by the client reference. Found → its
-///   state is recorded with the eSIMs; not found → failed, once `grace` has passed since it was
-///   sent (a purchase still in flight in another window is left alone until then).
+/// - journaled or validated but never sent (a crash before the purchase request): failed,
+///   nothing was bought;
+/// - completed but with activation codes missing: the codes are fetched;
+/// - sent, provisioning or unknown: looked up by the provider's reference when known; else by
+///   the client reference, else among the provider's orders by contents and time — adopted only
+///   when certain, failed when the provider has nothing once `grace` has passed since sending,
+///   and otherwise left for a person;
+/// - revokes: the package is looked at on the eSIM.
+///
+/// Orders this process is submitting right now are left alone.
 pub async fn reconcile(desk: &Desk, grace: Duration) -> Result<Vec<Reconciled>, AppError> {
     let mut results = Vec::new();
     let now = OffsetDateTime::now_utc();
-    let pending = needing_reconciliation(desk)?;
-    if pending.is_empty() {
-        return Ok(results);
-    }
-    let known = known_provider_references(desk)?;
-    for journaled in pending {
+    for journaled in needing_reconciliation(desk)? {
+        let reference = journaled.order.client_reference.clone();
+        if desk.purchases().is_in_flight(&reference) {
+            continue;
+        }
         let before = journaled.order.state;
-        let outcome = match before {
-            OrderState::Journaled | OrderState::Validated => {
-                if now - journaled.updated_at < grace {
-                    continue;
-                }
-                fail(
-                    desk,
-                    &journaled,
-                    "never sent to the provider: nothing was bought",
-                )?;
-                "never sent: nothing was bought".to_owned()
+        let outcome = match settle(desk, &journaled, now, grace).await {
+            Ok(Some(note)) => note,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(order = %reference, error = e.code(), "reconciliation could not settle an order");
+                format!("still open: {e}")
             }
-            _ => match ask_provider(desk, &journaled, &known, now, grace).await {
-                Ok(Some(note)) => note,
-                Ok(None) => continue,
-                Err(e) => {
-                    tracing::warn!(order = %journaled.order.client_reference, error = e.code(), "reconciliation could not reach the provider");
-                    format!("still unknown: {e}")
-                }
-            },
         };
         let after = desk
             .store()
-            .order(&journaled.order.client_reference)?
+            .order(&reference)?
             .map(|o| o.order.state)
             .unwrap_or(before);
         desk.store().audit(
             &desk.actor(),
             "order.reconcile",
             &format!(
-                "{}: {} → {} ({outcome})",
-                journaled.order.client_reference,
+                "{reference}: {} → {} ({outcome})",
                 before.name(),
                 after.name()
             ),
         )?;
         results.push(Reconciled {
-            client_reference: journaled.order.client_reference.clone(),
+            client_reference: reference,
             before,
             after,
             note: outcome,
@@ -99,7 +105,37 @@ pub async fn reconcile(desk: &Desk, grace: Duration) -> Result<Vec<Reconciled>, 
     Ok(results)
 }
 
-/// Orders sent but not settled, and orders journaled but never sent.
+/// `Ok(None)`: too early to decide.
+async fn settle(
+    desk: &Desk,
+    journaled: &JournaledOrder,
+    now: OffsetDateTime,
+    grace: Duration,
+) -> Result<Option<String>, AppError> {
+    let order = &journaled.order;
+    match order.state {
+        OrderState::Journaled | OrderState::Validated => {
+            if now - journaled.updated_at < grace.min(NEVER_SENT_GRACE) {
+                return Ok(None);
+            }
+            fail(
+                desk,
+                journaled,
+                "never sent to the provider: nothing was bought",
+            )?;
+            Ok(Some("never sent: nothing was bought".to_owned()))
+        }
+        _ if order.kind == OrderKind::Revoke => revoke_status(desk, journaled, now, grace).await,
+        _ => match order.provider_reference.clone() {
+            Some(provider_reference) => {
+                by_provider_reference(desk, journaled, &provider_reference).await
+            }
+            None => find(desk, journaled, now, grace).await,
+        },
+    }
+}
+
+/// Orders reconciliation works on, and orders journaled but never sent.
 fn needing_reconciliation(desk: &Desk) -> Result<Vec<JournaledOrder>, AppError> {
     let mut orders = desk.store().unsettled_orders()?;
     let never_sent = desk
@@ -109,24 +145,6 @@ fn needing_reconciliation(desk: &Desk) -> Result<Vec<JournaledOrder>, AppError> 
         .filter(|o| matches!(o.order.state, OrderState::Journaled | OrderState::Validated));
     orders.extend(never_sent);
     Ok(orders)
-}
-
-/// Provider references the journal already gives to an order: such a provider order cannot be
-/// the one behind another order's lost reply (e.g. the sale of an eSIM, when a top-up of it
-/// minutes later is looked for by contents and time).
-fn known_provider_references(
-    desk: &Desk,
-) -> Result<std::collections::HashMap<String, String>, AppError> {
-    Ok(desk
-        .store()
-        .orders(10_000)?
-        .into_iter()
-        .filter_map(|o| {
-            o.order
-                .provider_reference
-                .map(|p| (p, o.order.client_reference))
-        })
-        .collect())
 }
 
 /// When the purchase request went out: the journal's "submitted" row.
@@ -145,26 +163,54 @@ fn fail(desk: &Desk, journaled: &JournaledOrder, why: &str) -> Result<(), AppErr
     desk.store().record_order_state(
         &journaled.order.client_reference,
         OrderState::Failed,
-        &StateChange {
-            detail: Some(why.to_owned()),
-            provider_reference: None,
-        },
+        &StateChange::detail(why),
         &desk.actor(),
     )?;
     Ok(())
 }
 
-/// `Ok(None)`: too early to decide.
-async fn ask_provider(
+fn needs_person(desk: &Desk, journaled: &JournaledOrder, why: String) -> Result<String, AppError> {
+    if journaled.order.state != OrderState::NeedsPerson {
+        desk.store().record_order_state(
+            &journaled.order.client_reference,
+            OrderState::NeedsPerson,
+            &StateChange::detail(why.clone()),
+            &desk.actor(),
+        )?;
+    }
+    Ok(format!("needs a person: {why}"))
+}
+
+/// The provider's reference is known (a sale that was provisioning, or completed without its
+/// codes): ask for that order.
+async fn by_provider_reference(
     desk: &Desk,
     journaled: &JournaledOrder,
-    known: &std::collections::HashMap<String, String>,
-    now: OffsetDateTime,
-    grace: Duration,
+    provider_reference: &str,
 ) -> Result<Option<String>, AppError> {
-    let order = &journaled.order;
     let provider = desk.provider(&journaled.account_id)?;
-    let lookup = OrderLookup {
+    let placed = provider.order_status(provider_reference).await?;
+    let settled = record_placed(
+        desk,
+        &journaled.account_id,
+        &journaled.order.client_reference,
+        placed,
+        journaled.order.customer.as_ref(),
+        None,
+    )
+    .await?;
+    Ok(Some(match (settled.order.state, settled.delivered_at) {
+        (OrderState::Completed, Some(_)) => format!("{provider_reference}: delivered"),
+        (OrderState::Completed, None) => {
+            format!("{provider_reference}: completed, activation codes still to come")
+        }
+        (state, _) => format!("{provider_reference}: {}", state.name()),
+    }))
+}
+
+fn lookup(desk: &Desk, journaled: &JournaledOrder) -> Result<OrderLookup, AppError> {
+    let order = &journaled.order;
+    Ok(OrderLookup {
         client_reference: order.client_reference.clone(),
         kind: order.kind,
         lines: order
@@ -180,50 +226,85 @@ async fn ask_provider(
                 .lines
                 .first()
                 .and_then(|l| l.iccid.clone())
-                .map(esimdesk_providers::EsimHandle::iccid),
-            OrderKind::NewEsim => None,
+                .map(EsimHandle::iccid),
+            _ => None,
         },
         sent_at: sent_at(desk, journaled)?,
-    };
-    let matches: Vec<_> = provider
-        .find_order(&lookup)
-        .await?
-        .into_iter()
-        .filter(|m| {
-            known
-                .get(&m.order.provider_reference)
-                .is_none_or(|owner| *owner == order.client_reference)
-        })
-        .collect();
-    let exact: Vec<_> = matches
-        .iter()
-        .filter(|m| m.basis == MatchBasis::ClientReference)
-        .collect();
-    let chosen = match (exact.as_slice(), matches.as_slice()) {
-        ([one], _) => Some((*one).clone()),
-        ([], [one]) => Some(one.clone()),
-        ([], []) => None,
-        _ => {
-            return Ok(Some(format!(
-                "{} possible matches at the provider: left for a person to decide",
-                matches.len()
-            )));
+    })
+}
+
+/// A lost reply with no provider reference: find the provider order, adopting only a certain
+/// match.
+async fn find(
+    desk: &Desk,
+    journaled: &JournaledOrder,
+    now: OffsetDateTime,
+    grace: Duration,
+) -> Result<Option<String>, AppError> {
+    let reference = &journaled.order.client_reference;
+    let provider = desk.provider(&journaled.account_id)?;
+    let lookup = lookup(desk, journaled)?;
+    let mut candidates = Vec::new();
+    for m in provider.find_order(&lookup).await? {
+        // A provider order already answers another journal order: never this one's.
+        let owner = desk
+            .store()
+            .order_by_provider_reference(&m.order.provider_reference)?;
+        if owner.is_some_and(|o| o.order.client_reference != *reference) {
+            continue;
         }
-    };
-    match chosen {
-        Some(found) => {
-            let reference = found.order.provider_reference.clone();
-            settle(
+        // A topped-up eSIM carries the reference of the sale that made it: when that sale is
+        // in this journal the eSIM is this desk's, not another desk's.
+        let mut m = m;
+        if journaled.order.kind == OrderKind::TopUp
+            && let Some(tag) = &m.foreign_reference
+            && desk.store().order(tag)?.is_some()
+        {
+            m.foreign_reference = None;
+        }
+        candidates.push(m);
+    }
+    match choose(candidates, &lookup) {
+        Choice::Adopt(found) => {
+            // A new eSIM found by contents is tagged with this desk's reference before it is
+            // adopted, so another desk sharing the account sees it taken (a top-up's eSIM keeps
+            // the tag of the sale that made it).
+            if found.basis == MatchBasis::ContentsAndTime
+                && journaled.order.kind == OrderKind::NewEsim
+                && !provider.claim_order(&found.order, reference).await?
+            {
+                return needs_person(
+                    desk,
+                    journaled,
+                    format!(
+                        "provider order {} matches, but another desk took it first",
+                        found.order.provider_reference
+                    ),
+                )
+                .map(Some);
+            }
+            let provider_reference = found.order.provider_reference.clone();
+            let how = match found.basis {
+                MatchBasis::ClientReference => "by this desk's reference",
+                MatchBasis::ContentsAndTime => "by contents and time, the only match",
+            };
+            record_placed(
                 desk,
                 &journaled.account_id,
-                &order.client_reference,
+                reference,
                 found.order,
-                order.customer.as_ref(),
+                journaled.order.customer.as_ref(),
+                Some(format!(
+                    "found at the provider as {provider_reference} ({how})"
+                )),
             )
             .await?;
-            Ok(Some(format!("found at the provider as {reference}")))
+            Ok(Some(format!(
+                "found at the provider as {provider_reference}"
+            )))
         }
-        None if now - journaled.updated_at >= grace => {
+        Choice::Ask(why) => needs_person(desk, journaled, why).map(Some),
+        Choice::Nothing if now - lookup.sent_at >= grace => {
             fail(
                 desk,
                 journaled,
@@ -231,6 +312,407 @@ async fn ask_provider(
             )?;
             Ok(Some("not at the provider: nothing was bought".to_owned()))
         }
-        None => Ok(None),
+        Choice::Nothing => Ok(None),
+    }
+}
+
+#[derive(Debug)]
+enum Choice {
+    Adopt(OrderMatch),
+    Ask(String),
+    Nothing,
+}
+
+/// The rule for adopting a provider order as the answer to a lost reply:
+///
+/// - one order carrying this desk's reference is certain; several are for a person;
+/// - otherwise, orders another desk tagged are that desk's and never considered; of the rest,
+///   exactly one, created inside the window with a readable time, is adopted; one without a
+///   readable time, or several, are for a person.
+fn choose(candidates: Vec<OrderMatch>, lookup: &OrderLookup) -> Choice {
+    let (exact, by_contents): (Vec<_>, Vec<_>) = candidates
+        .into_iter()
+        .partition(|m| m.basis == MatchBasis::ClientReference);
+    match exact.len() {
+        0 => {}
+        1 => {
+            return exact
+                .into_iter()
+                .next()
+                .map_or(Choice::Nothing, Choice::Adopt);
+        }
+        n => {
+            return Choice::Ask(format!("{n} provider orders carry this desk's reference"));
+        }
+    }
+    let earliest = lookup.sent_at - SKEW;
+    let latest = lookup.sent_at + ADOPT_WINDOW;
+    let mut timed = Vec::new();
+    let mut untimed = 0;
+    for m in by_contents {
+        if m.foreign_reference.is_some() {
+            continue;
+        }
+        match m.order.created_at {
+            Some(at) if at >= earliest && at <= latest => timed.push(m),
+            Some(_) => {}
+            None => untimed += 1,
+        }
+    }
+    match (timed.len(), untimed) {
+        (0, 0) => Choice::Nothing,
+        (1, 0) => timed
+            .into_iter()
+            .next()
+            .map_or(Choice::Nothing, Choice::Adopt),
+        (0, n) => Choice::Ask(format!(
+            "{n} provider order(s) match but give no readable creation time"
+        )),
+        (t, n) => Choice::Ask(format!(
+            "{} provider orders match the same package and time: which one is this sale's cannot be told",
+            t + n
+        )),
+    }
+}
+
+/// A revoke whose reply was lost: the package itself says whether it was revoked.
+async fn revoke_status(
+    desk: &Desk,
+    journaled: &JournaledOrder,
+    now: OffsetDateTime,
+    grace: Duration,
+) -> Result<Option<String>, AppError> {
+    let order = &journaled.order;
+    let (Some(package_id), Some(iccid)) = (
+        order.provider_reference.as_deref(),
+        order.lines.first().and_then(|l| l.iccid.clone()),
+    ) else {
+        return needs_person(desk, journaled, "the revoke names no package".into()).map(Some);
+    };
+    let held = desk.store().esim(&iccid)?;
+    let handle = EsimHandle {
+        iccid,
+        provider_ref: held.and_then(|h| h.provider_ref),
+    };
+    let provider = desk.provider(&journaled.account_id)?;
+    let usage = provider.usage(&handle).await?;
+    let package = usage
+        .packages
+        .iter()
+        .find(|p| p.assignment_id.as_deref() == Some(package_id));
+    match package.map(|p| p.package.state) {
+        Some(PackageState::Revoked) => {
+            crate::cancel::record_revoked(
+                desk,
+                &order.client_reference,
+                &CancelOutcome {
+                    refund: Refund::Unknown,
+                    message: None,
+                },
+            )?;
+            Ok(Some(format!(
+                "package {package_id} is revoked at the provider"
+            )))
+        }
+        Some(_) if now - sent_at(desk, journaled)? >= grace => {
+            fail(
+                desk,
+                journaled,
+                "the package is still on the eSIM: nothing was revoked",
+            )?;
+            Ok(Some("not revoked: nothing changed".to_owned()))
+        }
+        Some(_) => Ok(None),
+        None => needs_person(
+            desk,
+            journaled,
+            format!("package {package_id} is no longer listed on the eSIM"),
+        )
+        .map(Some),
+    }
+}
+
+/// How a person settles an order reconciliation could not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// This provider order is the sale's: its eSIMs and codes are recorded.
+    ProviderOrder(String),
+    /// Nothing was bought (the person checked the provider's portal).
+    NotBought,
+}
+
+/// Settles an order by hand, audited. Only orders whose fate is open (needs a person, unknown,
+/// submitted, provisioning) can be settled, and a provider order only if it has the same
+/// contents, answers no other journal order and carries no other desk's reference.
+pub async fn resolve(
+    desk: &Desk,
+    client_reference: &str,
+    resolution: Resolution,
+) -> Result<JournaledOrder, AppError> {
+    let cannot = |message: String| AppError::CannotResolve {
+        client_reference: client_reference.to_owned(),
+        message,
+    };
+    let journaled = desk
+        .store()
+        .order(client_reference)?
+        .ok_or_else(|| cannot("there is no such order in the journal".into()))?;
+    let state = journaled.order.state;
+    if !matches!(
+        state,
+        OrderState::NeedsPerson
+            | OrderState::Unknown
+            | OrderState::Submitted
+            | OrderState::Provisioning
+    ) {
+        return Err(cannot(format!("it is {} already", state.name())));
+    }
+    if desk.purchases().is_in_flight(client_reference) {
+        return Err(AppError::CheckoutInProgress(client_reference.to_owned()));
+    }
+    let actor = desk.actor();
+    let settled = match &resolution {
+        Resolution::NotBought => desk.store().record_order_state(
+            client_reference,
+            OrderState::Failed,
+            &StateChange::detail(format!("settled by hand by {actor}: nothing was bought")),
+            &actor,
+        )?,
+        Resolution::ProviderOrder(id) => {
+            let id = id.trim();
+            if journaled.order.kind == OrderKind::Revoke {
+                return Err(cannot(
+                    "a revoke is settled from the eSIM's packages: refresh its usage, then mark it not done if the package is still there".into(),
+                ));
+            }
+            if let Some(owner) = desk.store().order_by_provider_reference(id)?
+                && owner.order.client_reference != client_reference
+            {
+                return Err(cannot(format!(
+                    "provider order {id} is already order {}'s",
+                    owner.order.client_reference
+                )));
+            }
+            let provider = desk.provider(&journaled.account_id)?;
+            let mut placed = provider.order_status(id).await?;
+            placed.kind = journaled.order.kind;
+            check_same_contents(&journaled, &placed).map_err(cannot)?;
+            if journaled.order.kind == OrderKind::NewEsim
+                && !provider.claim_order(&placed, client_reference).await?
+            {
+                return Err(cannot(format!(
+                    "provider order {id}'s eSIMs carry another desk's reference"
+                )));
+            }
+            record_placed(
+                desk,
+                &journaled.account_id,
+                client_reference,
+                placed,
+                journaled.order.customer.as_ref(),
+                Some(format!("settled by hand by {actor} as provider order {id}")),
+            )
+            .await?
+        }
+    };
+    desk.store().audit(
+        &actor,
+        "order.resolve",
+        &format!(
+            "{client_reference}: {} → {} by hand ({})",
+            state.name(),
+            settled.order.state.name(),
+            match &resolution {
+                Resolution::NotBought => "not bought".to_owned(),
+                Resolution::ProviderOrder(id) => format!("provider order {id}"),
+            }
+        ),
+    )?;
+    Ok(settled)
+}
+
+/// A provider order a person names must hold what the journal says was asked for.
+fn check_same_contents(journaled: &JournaledOrder, placed: &PlacedOrder) -> Result<(), String> {
+    let mut wanted: Vec<(&str, u32)> = journaled
+        .order
+        .lines
+        .iter()
+        .map(|l| (l.offering_code.as_str(), l.quantity))
+        .collect();
+    let mut found: Vec<(&str, u32)> = placed
+        .lines
+        .iter()
+        .map(|l| (l.offering_code.as_str(), l.quantity))
+        .collect();
+    wanted.sort_unstable();
+    found.sort_unstable();
+    if wanted != found {
+        return Err(format!(
+            "provider order {} holds other packages than this order",
+            placed.provider_reference
+        ));
+    }
+    if journaled.order.kind == OrderKind::TopUp
+        && let Some(iccid) = journaled.order.lines.first().and_then(|l| l.iccid.as_ref())
+        && !placed.lines.iter().any(|l| l.iccids.contains(iccid))
+    {
+        return Err(format!(
+            "provider order {} did not go on eSIM {iccid}",
+            placed.provider_reference
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use esimdesk_core::Iccid;
+    use esimdesk_providers::{OrderStatus, PlacedLine};
+    use time::macros::datetime;
+
+    const SENT: OffsetDateTime = datetime!(2026-06-01 10:00:00 UTC);
+
+    fn lookup() -> OrderLookup {
+        OrderLookup {
+            client_reference: "desk-1".into(),
+            kind: OrderKind::NewEsim,
+            lines: vec![RequestLine {
+                offering_code: "esim_1GB_7D_NL_V2".into(),
+                quantity: 1,
+            }],
+            esim: None,
+            sent_at: SENT,
+        }
+    }
+
+    fn candidate(
+        reference: &str,
+        basis: MatchBasis,
+        created_at: Option<OffsetDateTime>,
+        foreign: Option<&str>,
+    ) -> OrderMatch {
+        OrderMatch {
+            order: PlacedOrder {
+                provider_reference: reference.into(),
+                client_reference: None,
+                kind: OrderKind::NewEsim,
+                status: OrderStatus::Completed,
+                total: None,
+                created_at,
+                lines: vec![PlacedLine {
+                    offering_code: "esim_1GB_7D_NL_V2".into(),
+                    quantity: 1,
+                    iccids: vec![Iccid::parse("8944000100000000017").unwrap()],
+                }],
+                esims: vec![],
+                notes: vec![],
+            },
+            basis,
+            foreign_reference: foreign.map(str::to_owned),
+        }
+    }
+
+    fn adopted(choice: Choice) -> Option<String> {
+        match choice {
+            Choice::Adopt(m) => Some(m.order.provider_reference),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn adopts_only_what_is_certain() {
+        use MatchBasis::*;
+        let at = Some(SENT + Duration::seconds(2));
+        // The check(input, expected) table: candidates → adopted provider order.
+        let cases: Vec<(Vec<OrderMatch>, Option<&str>)> = vec![
+            (vec![], None),
+            (vec![candidate("a", ContentsAndTime, at, None)], Some("a")),
+            (vec![candidate("a", ClientReference, None, None)], Some("a")),
+            // The exact match wins over contents.
+            (
+                vec![
+                    candidate("a", ContentsAndTime, at, None),
+                    candidate("b", ClientReference, at, None),
+                ],
+                Some("b"),
+            ),
+            // Two by contents: which is ours cannot be told.
+            (
+                vec![
+                    candidate("a", ContentsAndTime, at, None),
+                    candidate("b", ContentsAndTime, at, None),
+                ],
+                None,
+            ),
+            // Another desk's tag: never ours, the other one is.
+            (
+                vec![
+                    candidate("a", ContentsAndTime, at, Some("desk-other")),
+                    candidate("b", ContentsAndTime, at, None),
+                ],
+                Some("b"),
+            ),
+            (
+                vec![candidate("a", ContentsAndTime, at, Some("desk-other"))],
+                None,
+            ),
+            // No readable time.
+            (vec![candidate("a", ContentsAndTime, None, None)], None),
+            // Outside the window.
+            (
+                vec![candidate(
+                    "a",
+                    ContentsAndTime,
+                    Some(SENT - Duration::minutes(5)),
+                    None,
+                )],
+                None,
+            ),
+            (
+                vec![candidate(
+                    "a",
+                    ContentsAndTime,
+                    Some(SENT + ADOPT_WINDOW + Duration::seconds(1)),
+                    None,
+                )],
+                None,
+            ),
+        ];
+        for (i, (candidates, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(
+                adopted(choose(candidates, &lookup())).as_deref(),
+                expected,
+                "case {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_told_goes_to_a_person() {
+        use MatchBasis::*;
+        let at = Some(SENT);
+        assert!(matches!(
+            choose(vec![candidate("a", ContentsAndTime, None, None)], &lookup()),
+            Choice::Ask(_)
+        ));
+        assert!(matches!(
+            choose(
+                vec![
+                    candidate("a", ClientReference, at, None),
+                    candidate("b", ClientReference, at, None)
+                ],
+                &lookup()
+            ),
+            Choice::Ask(_)
+        ));
+        assert!(matches!(
+            choose(
+                vec![candidate("a", ContentsAndTime, at, Some("desk-other"))],
+                &lookup()
+            ),
+            Choice::Nothing
+        ));
     }
 }

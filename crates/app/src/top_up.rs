@@ -1,22 +1,19 @@
-//! Top-ups: another package on an eSIM the desk sold. Journaled exactly like a sale (the intent
-//! first, every step a journal row, a lost reply left unknown for reconciliation and never sent
-//! twice), as an order of kind `top_up` whose line names the eSIM.
+//! Top-ups: another package on an eSIM the desk sold, as an order of kind `top_up` whose line
+//! names the eSIM. It runs through [`crate::purchase`] exactly like a sale.
 
 use std::collections::HashSet;
 
 use esimdesk_core::{Country, Iccid, Order, OrderKind, OrderLine, OrderState};
-use esimdesk_providers::{CatalogueQuery, EsimHandle, TopUpCheck, TopUpRequest};
-use esimdesk_store::{SearchHit, SearchQuery, StateChange, StoredEsim};
+use esimdesk_providers::{CatalogueQuery, EsimHandle, TopUpRequest};
+use esimdesk_store::{SearchHit, SearchQuery, StoredEsim};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use ts_rs::TS;
 
 use crate::AppError;
-use crate::checkout::{
-    CheckoutOutcome, CheckoutStep, cached_offering, is_outcome_unknown, journal, reference_for,
-    refused, settle,
-};
+use crate::checkout::{CheckoutOutcome, CheckoutStep, cached_offering, not_sent, reference_for};
 use crate::desk::Desk;
+use crate::purchase::{self, Plan, Spend};
 
 /// At most this many top-up offerings are listed.
 pub const MAX_TOP_UP_OFFERINGS: usize = 200;
@@ -137,14 +134,24 @@ fn handle(esim: &StoredEsim) -> EsimHandle {
     }
 }
 
-/// Adds a package to an eSIM: journal → compatibility check (where the provider has one) →
-/// submitted → purchase → settle. A lost reply leaves the order unknown
-/// ([`AppError::OutcomeUnknown`]) for reconciliation; it is never sent again.
+/// Adds a package to an eSIM through the purchase protocol ([`crate::purchase`]): journal →
+/// the package-fits check and dry run (where the provider has them) → submitted → purchase →
+/// the answer recorded. Every error says whether money may have moved.
 pub async fn top_up(
     desk: &Desk,
     input: TopUpInput,
     on_step: &(dyn Fn(CheckoutStep) + Send + Sync),
 ) -> Result<CheckoutOutcome, AppError> {
+    let given = input.client_reference.clone();
+    let plan = plan(desk, input).map_err(|e| not_sent(given.as_deref(), e))?;
+    let done = purchase::run(desk, plan, on_step).await?;
+    Ok(CheckoutOutcome {
+        order: done.order,
+        esims: done.esims,
+    })
+}
+
+fn plan(desk: &Desk, input: TopUpInput) -> Result<Plan, AppError> {
     let iccid = Iccid::parse(&input.iccid)?;
     let held = desk.store().esim(&iccid)?;
     let given = input
@@ -177,11 +184,10 @@ pub async fn top_up(
         });
     }
     let provider = desk.provider(&account_id)?;
-    let capabilities = provider.capabilities();
-    if !capabilities.top_up {
+    if !provider.capabilities().top_up {
         return Err(provider.unsupported("top-ups").into());
     }
-    let client_reference = reference_for(desk, input.client_reference.as_deref())?;
+    let client_reference = reference_for(input.client_reference.as_deref())?;
     let order = Order {
         client_reference: client_reference.clone(),
         provider: hit.offering.provider,
@@ -200,65 +206,20 @@ pub async fn top_up(
         provider_reference: None,
         created_at: OffsetDateTime::now_utc(),
     };
-    journal(desk, &order, &account_id)?;
-    on_step(CheckoutStep::Journaled);
-
-    let store = desk.store();
-    let actor = &desk.actor();
-    let record = |to: OrderState, detail: String| {
-        store.record_order_state(&client_reference, to, &StateChange::detail(detail), actor)
-    };
-    let esim = EsimHandle {
-        iccid: iccid.clone(),
-        provider_ref: held.as_ref().and_then(|h| h.provider_ref.clone()),
-    };
-    if capabilities.top_up_compatibility {
-        match provider.check_top_up(&esim, &hit.offering.code).await {
-            Ok(TopUpCheck::Incompatible) => {
-                record(
-                    OrderState::Failed,
-                    "the provider says the package does not fit this eSIM: nothing was bought"
-                        .into(),
-                )?;
-                return Err(AppError::TopUpIncompatible {
-                    iccid: iccid.to_string(),
-                    offering_code: hit.offering.code,
-                });
-            }
-            Ok(TopUpCheck::Compatible | TopUpCheck::Unknown) => {}
-            Err(e) => return Err(refused(desk, &client_reference, e)?),
-        }
-    }
-
-    record(OrderState::Submitted, "top-up sent".into())?;
-    on_step(CheckoutStep::Submitting);
-    tracing::info!(order = %client_reference, account = %account_id, "top-up sent");
     let request = TopUpRequest {
-        client_reference: client_reference.clone(),
-        esim,
+        client_reference,
+        esim: EsimHandle {
+            iccid,
+            provider_ref: held.as_ref().and_then(|h| h.provider_ref.clone()),
+        },
         offering_code: hit.offering.code.clone(),
         quoted_total: hit.offering.cost,
         payment_reference: input.payment_reference,
     };
-    let placed = match provider.place_top_up(&request).await {
-        Ok(placed) => placed,
-        Err(e) if is_outcome_unknown(&e) => {
-            record(OrderState::Unknown, e.to_string())?;
-            tracing::warn!(order = %client_reference, error = e.code(), "top-up outcome unknown");
-            return Err(AppError::OutcomeUnknown { client_reference });
-        }
-        Err(e) => return Err(refused(desk, &client_reference, e)?),
-    };
-    for note in &placed.notes {
-        tracing::warn!(order = %client_reference, note = %note, "top-up note");
-    }
-    on_step(CheckoutStep::Answered);
-    let esims = settle(desk, &account_id, &client_reference, placed, None).await?;
-    on_step(CheckoutStep::Delivered);
-    let order = store.order(&client_reference)?.ok_or_else(|| {
-        AppError::Store(esimdesk_store::StoreError::NotFound(
-            client_reference.clone(),
-        ))
-    })?;
-    Ok(CheckoutOutcome { order, esims })
+    Ok(Plan {
+        account_id,
+        provider,
+        order,
+        spend: Spend::TopUp { request },
+    })
 }

@@ -82,6 +82,7 @@ async fn sell(desk: &Desk, hit: &SearchHit) -> String {
             }),
             payment_reference: Some("card-1".into()),
             client_reference: Some(checkout::new_client_reference()),
+            dry_run_id: None,
         },
         &|_| {},
     )
@@ -211,8 +212,10 @@ async fn top_up_is_journaled_lands_on_the_esim_and_keeps_its_record() {
         *steps.lock().unwrap(),
         vec![
             CheckoutStep::Journaled,
+            CheckoutStep::Validated,
             CheckoutStep::Submitting,
             CheckoutStep::Answered,
+            CheckoutStep::Recorded,
             CheckoutStep::Delivered
         ]
     );
@@ -339,33 +342,80 @@ async fn a_lost_top_up_reply_is_unknown_then_reconciled_never_resent() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn revoking_a_package_is_audited() {
+async fn revoking_a_package_is_journaled_by_its_id_and_cancels_its_order() {
     let f = fixture().await;
     let hit = single_country_offering(&f.desk);
     let iccid = sell(&f.desk, &hit).await;
+    let revoke = |iccid: &str, package: &str, reference: Option<&str>| cancel::RevokeInput {
+        iccid: iccid.to_owned(),
+        package_id: package.to_owned(),
+        client_reference: reference.map(str::to_owned),
+    };
 
-    let e = cancel::revoke_package(&f.desk, &iccid, " ")
+    let e = cancel::revoke_package(&f.desk, revoke(&iccid, " ", None), &|_| {})
         .await
         .unwrap_err();
-    assert_eq!(e.code(), "invalid_input");
-    let e = cancel::revoke_package(&f.desk, "8944538532046590109", &hit.offering.code)
+    assert_eq!(e.inner().code(), "invalid_input");
+    assert_eq!(e.money_moved(), Some(esimdesk_app::MoneyMoved::NotSent));
+    let e = cancel::revoke_package(&f.desk, revoke("8944538532046590109", "1", None), &|_| {})
         .await
         .unwrap_err();
-    assert_eq!(e.code(), "unknown_esim");
-
-    let outcome = cancel::revoke_package(&f.desk, &iccid, &hit.offering.code)
+    assert_eq!(e.inner().code(), "unknown_esim");
+    // The package is named by the provider's id, read with the usage.
+    let usage = esims::refresh_usage(&f.desk, &iccid).await.unwrap();
+    let package_id = usage.packages[0]
+        .provider_id
+        .clone()
+        .expect("an assignment id");
+    let e = cancel::revoke_package(&f.desk, revoke(&iccid, "no-such-package", None), &|_| {})
         .await
-        .unwrap();
+        .unwrap_err();
+    assert_eq!(e.inner().code(), "invalid_input");
+
+    let outcome = cancel::revoke_package(
+        &f.desk,
+        revoke(&iccid, &package_id, Some("revoke-1")),
+        &|_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(outcome.iccid, iccid);
+    assert_eq!(outcome.package_id, package_id);
     assert_eq!(outcome.refund, cancel::RefundView::ToInventory);
-    assert!(outcome.message.is_some());
-    let audit = f.desk.store().audit_log(10).unwrap();
+    assert!(outcome.message.as_deref().unwrap().contains("inventory"));
+    // Journaled like a purchase, and the sale is cancelled with it.
+    let journaled = f.desk.store().order("revoke-1").unwrap().unwrap();
+    assert_eq!(journaled.order.kind, esimdesk_core::OrderKind::Revoke);
+    assert_eq!(journaled.order.state, OrderState::Completed);
+    assert_eq!(
+        journaled.order.provider_reference.as_deref(),
+        Some(package_id.as_str())
+    );
+    let sale = outcome
+        .cancelled_order
+        .clone()
+        .expect("the sale is cancelled");
+    assert_eq!(
+        f.desk.store().order(&sale).unwrap().unwrap().order.state,
+        OrderState::Cancelled
+    );
+    let audit = f.desk.store().audit_log(20).unwrap();
     assert!(
         audit
             .iter()
-            .any(|a| a.action == "package.revoke" && a.detail.contains(&iccid)),
+            .any(|a| a.action == "order.journal" && a.detail.contains("revoke-1")),
         "{audit:?}"
     );
+    // A retry of the same revoke is refused by the journal: it cannot revoke a second package.
+    let again = cancel::revoke_package(
+        &f.desk,
+        revoke(&iccid, &package_id, Some("revoke-1")),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(again.inner().code(), "duplicate_reference");
+    assert_eq!(again.money_moved(), Some(esimdesk_app::MoneyMoved::Sent));
     let usage = esims::refresh_usage(&f.desk, &iccid).await.unwrap();
     assert!(
         usage

@@ -77,17 +77,24 @@ pub enum Command {
     },
     /// Settle orders whose outcome is unknown (after a crash or a lost reply) by asking the provider.
     #[command(
-        after_help = "Examples:\n  esimdesk reconcile\n  esimdesk reconcile --grace-seconds 0 --json\n\n\
+        after_help = "Examples:\n  esimdesk reconcile\n  esimdesk reconcile --grace-seconds 0 --json\n  \
+        esimdesk reconcile resolve desk-1a2b3c4d5e6f --provider-order 5f1c…\n  \
+        esimdesk reconcile resolve desk-1a2b3c4d5e6f --not-bought\n\n\
         Nothing is ever bought again: orders found at the provider are recorded, orders the\n\
         provider does not have are marked failed once the grace period since sending has passed.\n\
+        An order that cannot be matched with certainty becomes needs_person: settle it by hand\n\
+        with `resolve` after checking the provider's portal (audited).\n\
         JSON: [{ client_reference, before, after, note }]."
     )]
     Reconcile {
-        /// Leave orders sent less than this long ago alone (they may still be in flight).
-        #[arg(long, default_value_t = 120)]
+        /// How long after sending an order the provider's silence means "not bought" (eSIM Go:
+        /// 10 minutes, esimgo.md §6.5); orders sent less than this long ago may still be in flight.
+        #[arg(long, default_value_t = 600)]
         grace_seconds: i64,
         #[command(flatten)]
         json: JsonFlag,
+        #[command(subcommand)]
+        action: Option<ReconcileCommand>,
     },
     /// eSIMs sold: usage and search.
     #[command(subcommand)]
@@ -279,6 +286,34 @@ pub struct OrderTarget {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ReconcileCommand {
+    /// Settle an order by hand, after checking the provider's portal (audited).
+    #[command(
+        after_help = "Examples:\n  esimdesk reconcile resolve desk-1a2b3c4d5e6f --provider-order 5f1c2d3e-…\n  \
+        esimdesk reconcile resolve desk-1a2b3c4d5e6f --not-bought --json\n\n\
+        --provider-order records that provider order (same packages, not another order's, not\n\
+        tagged by another desk) with its eSIMs and codes; --not-bought marks the order failed.\n\
+        JSON: { order, account_id, updated_at, last_detail, delivered_at }."
+    )]
+    Resolve {
+        /// The desk's client reference of the order.
+        reference: String,
+        /// The provider's order reference that is this sale's.
+        #[arg(
+            long,
+            conflicts_with = "not_bought",
+            required_unless_present = "not_bought"
+        )]
+        provider_order: Option<String>,
+        /// Nothing was bought for this order.
+        #[arg(long)]
+        not_bought: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum OrderCommand {
     /// Ask the provider what it would charge (a dry run: nothing is bought).
     #[command(
@@ -341,6 +376,48 @@ pub enum EsimCommand {
         text: String,
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Add a package to an eSIM this desk sold: journaled first, checked, then sent once.
+    #[command(
+        name = "top-up",
+        after_help = "Examples:\n  esimdesk esim top-up 8944538532046590109 --offering esim_1GB_7D_NL_V2 \\\n      \
+        --reference topup-0042 --payment-ref TERM-98766\n\n\
+        A reference can be used once: repeating the command cannot buy twice. If the provider's\n\
+        answer is lost the order is left unknown (exit 1): run `esimdesk reconcile`, never buy again.\n\
+        JSON: { order, esims: [{ iccid, code }] }."
+    )]
+    TopUp {
+        iccid: String,
+        /// The package's offering code (from `esimdesk search`).
+        #[arg(long)]
+        offering: String,
+        /// The desk's own reference for this top-up (generated when absent).
+        #[arg(long)]
+        reference: Option<String>,
+        /// The card terminal's or payment provider's reference.
+        #[arg(long)]
+        payment_ref: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Revoke one package from an eSIM (money goes back to the provider inventory where the
+    /// provider refunds it): journaled like a purchase, sent once.
+    #[command(
+        after_help = "Examples:\n  esimdesk esim usage 8944538532046590109   # lists each package's id\n  \
+        esimdesk esim revoke 8944538532046590109 --package 215009266\n\n\
+        --package is the provider's id of the package on the eSIM, as `esim usage` shows it.\n\
+        JSON: { client_reference, iccid, offering_code, package_id, refund, message, cancelled_order }."
+    )]
+    Revoke {
+        iccid: String,
+        /// The provider's id of the package (eSIM Go assignment id).
+        #[arg(long)]
+        package: String,
+        /// The desk's own reference for this revoke (generated when absent).
+        #[arg(long)]
+        reference: Option<String>,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -42,7 +42,12 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::App(e)) => {
-            eprintln!("error: {e}");
+            // Scripts read whether a failed purchase may have spent money; only `not_sent`
+            // allows buying again under a new reference.
+            match e.money_moved() {
+                Some(moved) => eprintln!("error: {e} [money: {}]", moved.as_str()),
+                None => eprintln!("error: {e}"),
+            }
             ExitCode::from(if e.is_bad_input() { 2 } else { 1 })
         }
         Err(Failure::Invalid(reason)) => {

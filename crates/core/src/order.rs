@@ -157,7 +157,10 @@ impl OrderState {
                     Provisioning,
                     Completed | Failed | Unknown | Cancelled | NeedsPerson
                 )
-                | (Unknown, Provisioning | Completed | Failed | Cancelled | NeedsPerson)
+                | (
+                    Unknown,
+                    Provisioning | Completed | Failed | Cancelled | NeedsPerson
+                )
                 | (NeedsPerson, Completed | Failed | Cancelled)
                 | (Completed, Cancelled)
         )

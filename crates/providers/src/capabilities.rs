@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 /// "how" flags, that the desk must do that step itself).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Capabilities {
-    /// The provider prices an order without buying it ([`crate::Provider::validate_order`]):
-    /// the desk can show the exact amount it will be charged before taking payment.
+    /// The provider prices an order without buying it ([`crate::Provider::validate_order`],
+    /// and [`crate::Provider::validate_top_up`] where `top_up` is set too): the desk can show
+    /// the exact amount it will be charged before taking payment.
     pub validate_order: bool,
     /// Orders are fulfilled asynchronously: after placing one, poll
     /// [`crate::Provider::order_status`] until it is final.

@@ -7,8 +7,6 @@
 
 use std::time::Duration;
 
-use esimdesk_core::Money;
-
 /// Longest provider text kept in an error; longer texts are cut (a reply is not a log).
 pub(crate) const MAX_MESSAGE_CHARS: usize = 300;
 
@@ -59,10 +57,6 @@ pub enum ProviderError {
     )]
     OutcomeUnknown { detail: String },
 
-    /// The provider's price for the order is above what the desk quoted. Nothing was bought.
-    #[error("the provider's price changed: quoted {quoted}, now {validated}; nothing was bought")]
-    PriceChanged { quoted: Money, validated: Money },
-
     /// A reply that breaks the provider's documented format.
     #[error("the provider sent a reply that could not be read ({what}: {detail})")]
     MalformedReply { what: String, detail: String },
@@ -110,7 +104,6 @@ impl ProviderError {
             ProviderError::Unavailable { .. } => "unavailable",
             ProviderError::Timeout => "timeout",
             ProviderError::OutcomeUnknown { .. } => "outcome_unknown",
-            ProviderError::PriceChanged { .. } => "price_changed",
             ProviderError::MalformedReply { .. } => "malformed_reply",
             ProviderError::Network { .. } => "network",
             ProviderError::Unsupported { .. } => "unsupported",
@@ -166,10 +159,8 @@ pub(crate) fn clip(text: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use esimdesk_core::Currency;
 
     fn all() -> Vec<ProviderError> {
-        let usd = Currency::parse("USD").unwrap();
         vec![
             ProviderError::Unauthorised { message: None },
             ProviderError::Forbidden {
@@ -190,10 +181,6 @@ mod tests {
             ProviderError::Timeout,
             ProviderError::OutcomeUnknown {
                 detail: "connection dropped".into(),
-            },
-            ProviderError::PriceChanged {
-                quoted: Money::from_minor(165, usd),
-                validated: Money::from_minor(199, usd),
             },
             ProviderError::malformed("catalogue", "expected a list"),
             ProviderError::Network {
@@ -217,19 +204,16 @@ mod tests {
         unique.dedup();
         assert_eq!(unique.len(), codes.len());
         assert!(codes.contains(&"outcome_unknown"));
-        assert!(codes.contains(&"price_changed"));
     }
 
     #[test]
     fn messages_read_well() {
-        let usd = Currency::parse("USD").unwrap();
-        let e = ProviderError::PriceChanged {
-            quoted: Money::from_minor(165, usd),
-            validated: Money::from_minor(199, usd),
+        let e = ProviderError::InsufficientBalance {
+            message: Some("balance 1.00 USD".into()),
         };
         assert_eq!(
             e.to_string(),
-            "the provider's price changed: quoted 1.65 USD, now 1.99 USD; nothing was bought"
+            "the provider account balance is too low for this purchase: balance 1.00 USD"
         );
         let e = ProviderError::RateLimited {
             retry_after: Some(Duration::from_secs(2)),

@@ -82,7 +82,8 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     /// One offering by its provider code.
     async fn offering(&self, code: &str) -> Result<Offering, ProviderError>;
 
-    /// Dry run: the provider checks and prices the order without buying anything.
+    /// Dry run: the provider checks and prices the order without buying anything. Compares
+    /// with nothing: the price rule is the app's.
     async fn validate_order(
         &self,
         request: &OrderRequest,
@@ -91,10 +92,18 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
         Err(self.unsupported("validating an order"))
     }
 
-    /// Buys new eSIMs. Sent once, never retried: a lost reply is
-    /// [`ProviderError::OutcomeUnknown`], settled with [`Provider::find_order`]. Where the
-    /// provider can validate, a price above `quoted_total` stops it with
-    /// [`ProviderError::PriceChanged`] before anything is bought.
+    /// Dry run of a top-up, as [`Provider::validate_order`].
+    async fn validate_top_up(
+        &self,
+        request: &TopUpRequest,
+    ) -> Result<ValidatedOrder, ProviderError> {
+        let _ = request;
+        Err(self.unsupported("validating a top-up"))
+    }
+
+    /// Buys new eSIMs: the purchase request is the first thing sent (no dry run, no check
+    /// before it; the app has done those). Sent once, never retried: a lost reply is
+    /// [`ProviderError::OutcomeUnknown`], settled with [`Provider::find_order`].
     async fn place_order(&self, request: &OrderRequest) -> Result<PlacedOrder, ProviderError>;
 
     /// The order as the provider sees it now (poll this while provisioning).
@@ -103,6 +112,19 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     /// Looks for the order behind a lost purchase reply: by client reference where the provider
     /// stores it, otherwise among recent orders by contents and time. Empty: not found (yet).
     async fn find_order(&self, lookup: &OrderLookup) -> Result<Vec<OrderMatch>, ProviderError>;
+
+    /// Marks a found order as this desk's before adopting a contents-and-time match, so that
+    /// another desk sharing the account sees it as taken. `Ok(false)`: another desk holds it
+    /// (do not adopt). Default `Ok(true)`: providers that store the client reference on the
+    /// order itself need no claim.
+    async fn claim_order(
+        &self,
+        order: &PlacedOrder,
+        client_reference: &str,
+    ) -> Result<bool, ProviderError> {
+        let _ = (order, client_reference);
+        Ok(true)
+    }
 
     /// The eSIMs and activation codes of an order.
     async fn activation_codes(
@@ -136,7 +158,9 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
         Ok(TopUpCheck::Unknown)
     }
 
-    /// Adds a package to an existing eSIM. Same purchase rules as [`Provider::place_order`].
+    /// Adds a package to an existing eSIM. Same purchase rules as [`Provider::place_order`]
+    /// (no compatibility check or dry run before it: see [`Provider::check_top_up`] and
+    /// [`Provider::validate_top_up`]).
     async fn place_top_up(&self, request: &TopUpRequest) -> Result<PlacedOrder, ProviderError> {
         let _ = request;
         Err(self.unsupported("top-ups"))

@@ -120,8 +120,9 @@ pub struct OrderRequest {
     /// idempotency key), and what [`crate::Provider::find_order`] looks for after a lost reply.
     pub client_reference: String,
     pub lines: Vec<RequestLine>,
-    /// What the desk quoted (the provider cost it expects to pay). A provider price above it stops
-    /// the purchase with [`crate::ProviderError::PriceChanged`].
+    /// What the desk quoted (the provider cost it expects to pay). Adapters do not compare it:
+    /// the app runs the dry run ([`crate::Provider::validate_order`]) and its price rule before
+    /// placing the order, so that nothing sits between "submitted" and the purchase request.
     pub quoted_total: Money,
     /// The traveller, for providers that register the eSIM to a person.
     pub customer: Option<Customer>,
@@ -175,6 +176,7 @@ pub struct TopUpRequest {
     pub client_reference: String,
     pub esim: EsimHandle,
     pub offering_code: String,
+    /// What the desk quoted; compared by the app, not the adapter (see [`OrderRequest`]).
     pub quoted_total: Money,
     pub payment_reference: Option<String>,
 }
@@ -329,6 +331,10 @@ pub enum MatchBasis {
 pub struct OrderMatch {
     pub order: PlacedOrder,
     pub basis: MatchBasis,
+    /// Another client reference the provider holds for this order (eSIM Go: a non-empty
+    /// `customerRef` on one of its eSIMs that is not the lookup's): another desk sharing the
+    /// account has claimed it, so it is not this desk's purchase. `None` when nothing says so.
+    pub foreign_reference: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -407,16 +413,15 @@ pub enum TopUpCheck {
 pub enum CancelTarget {
     /// An order not yet fulfilled.
     Order { provider_reference: String },
-    /// One package on an eSIM.
+    /// One package on an eSIM. An unused package inside the provider's refund window goes back
+    /// to the provider's inventory (eSIM Go documents no way to learn the `offerId` a refund to
+    /// the balance needs, esimgo.md §8.3).
     Package {
         esim: EsimHandle,
         offering_code: String,
-        /// The exact application to revoke; without it the provider picks (eSIM Go: the oldest
-        /// unused one).
-        assignment_id: Option<String>,
-        /// Refund an unused package to the account balance rather than to inventory, where the
-        /// provider offers the choice.
-        refund_to_balance: bool,
+        /// The exact application to revoke ([`PackageUsage::assignment_id`]): never "whichever
+        /// the provider picks".
+        assignment_id: String,
     },
     /// The whole eSIM.
     Esim { esim: EsimHandle },

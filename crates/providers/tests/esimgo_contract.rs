@@ -12,10 +12,9 @@ use esimdesk_core::{Country, DataAllowance, Money, Offering, PackageState};
 use esimdesk_providers::esimgo::{CATALOGUE_PAGE_SIZE, EsimGo, EsimGoConfig};
 use esimdesk_providers::{
     CancelTarget, CatalogueQuery, DeliverySource, HttpSettings, MatchBasis, OrderLookup,
-    OrderRequest, OrderStatus, PageToken, Provider, ProviderError, RequestLine, TopUpCheck,
-    TopUpRequest,
+    OrderRequest, OrderStatus, PageToken, Provider, RequestLine, TopUpCheck, TopUpRequest,
 };
-use esimdesk_sandbox::{FaultKind, FaultSpec, RunningSandbox, SandboxConfig};
+use esimdesk_sandbox::{FaultKind, FaultSpec, RequestRecord, RunningSandbox, SandboxConfig};
 use secrecy::SecretString;
 use url::Url;
 
@@ -50,6 +49,13 @@ fn adapter_tuned(
 
 fn adapter(sandbox: &RunningSandbox) -> EsimGo {
     adapter_with_key(sandbox, sandbox.esimgo_api_key())
+}
+
+/// `(method, path, order type)` of each request the simulator logged.
+fn steps(log: &[RequestRecord]) -> Vec<(&str, &str, Option<&str>)> {
+    log.iter()
+        .map(|r| (r.method.as_str(), r.path.as_str(), r.order_type.as_deref()))
+        .collect()
 }
 
 /// The cheapest limited offering covering `country`.
@@ -239,23 +245,38 @@ async fn walk_in_sale_end_to_end() {
 }
 
 #[tokio::test]
-async fn a_higher_provider_price_buys_nothing() {
+async fn place_order_sends_one_transaction_and_nothing_before_it() {
     let sandbox = sandbox().await;
     let go = adapter(&sandbox);
     let offering = cheapest(&go, "FR").await;
+    sandbox.admin().clear_requests();
+    // A quote below the provider's price: the adapter compares nothing (the app does).
     let low = Money::from_minor(offering.cost.minor() - 1, offering.cost.currency());
-    let err = go
+    let placed = go
         .place_order(&order_for(&offering, "desk-2", low))
         .await
-        .unwrap_err();
+        .unwrap();
+    assert_eq!(placed.total, Some(offering.cost));
+    let log = sandbox.admin().requests();
     assert_eq!(
-        err,
-        ProviderError::PriceChanged {
-            quoted: low,
-            validated: offering.cost
-        }
+        steps(&log),
+        [
+            ("POST", "/v2.4/orders", Some("transaction")),
+            ("PUT", "/v2.4/esims", None),
+        ]
     );
-    assert!(sandbox.admin().order_references().is_empty());
+    assert!(log.iter().all(|r| r.status == Some(200)), "{log:?}");
+    // The provider's record matches the reply, and the eSIM carries the desk's reference.
+    let orders = sandbox.admin().orders();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0].reference, placed.provider_reference);
+    assert_eq!(orders[0].lines[0].item, offering.code);
+    assert_eq!(orders[0].lines[0].quantity, 1);
+    assert_eq!(
+        orders[0].lines[0].esims[0].iccid,
+        placed.esims[0].iccid.as_str()
+    );
+    assert_eq!(orders[0].lines[0].esims[0].customer_ref, "desk-2");
     sandbox.shutdown().await;
 }
 
@@ -282,9 +303,128 @@ async fn a_lost_purchase_reply_is_reconciled_not_resent() {
         .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].basis, MatchBasis::ContentsAndTime);
+    assert_eq!(found[0].foreign_reference, None);
     assert_eq!(found[0].order.provider_reference, references[0]);
+    assert!(found[0].order.created_at.is_some());
+    // Claimed before adoption: the eSIM now carries the desk's reference.
+    assert!(go.claim_order(&found[0].order, "desk-3").await.unwrap());
+    let orders = sandbox.admin().orders();
+    assert_eq!(orders[0].lines[0].esims[0].customer_ref, "desk-3");
+    let found = go
+        .find_order(&OrderLookup::for_order(&request, sent_at))
+        .await
+        .unwrap();
+    assert_eq!(found[0].basis, MatchBasis::ClientReference);
     let delivery = go.activation_codes(&references[0]).await.unwrap();
     assert_eq!(delivery.esims.len(), 1);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn two_desks_sharing_a_key_never_adopt_the_same_order() {
+    let sandbox = sandbox().await;
+    let desk_a = adapter(&sandbox);
+    let desk_b = adapter(&sandbox);
+    let offering = cheapest(&desk_a, "NL").await;
+    sandbox
+        .admin()
+        .add_fault(
+            FaultSpec::new(FaultKind::DropAfterCommit)
+                .on("POST", "/v2.4/orders")
+                .times(1),
+        )
+        .unwrap();
+    let sent_at = time::OffsetDateTime::now_utc();
+    let request_a = order_for(&offering, "desk-A-1", offering.cost);
+    let err = desk_a.place_order(&request_a).await.unwrap_err();
+    assert_eq!(err.code(), "outcome_unknown", "{err}");
+    assert!(sandbox.admin().faults().is_empty(), "the drop fired");
+
+    // Desk B lost a reply for the same bundle at the same time: the same order matches its
+    // contents and time, and B claims it first.
+    let request_b = order_for(&offering, "desk-B-1", offering.cost);
+    let found_b = desk_b
+        .find_order(&OrderLookup::for_order(&request_b, sent_at))
+        .await
+        .unwrap();
+    assert_eq!(found_b.len(), 1);
+    assert_eq!(found_b[0].foreign_reference, None);
+    assert!(
+        desk_b
+            .claim_order(&found_b[0].order, "desk-B-1")
+            .await
+            .unwrap()
+    );
+
+    // Desk A now sees the order as taken, and cannot claim it.
+    let found_a = desk_a
+        .find_order(&OrderLookup::for_order(&request_a, sent_at))
+        .await
+        .unwrap();
+    assert_eq!(found_a.len(), 1);
+    assert_eq!(found_a[0].basis, MatchBasis::ContentsAndTime);
+    assert_eq!(found_a[0].foreign_reference.as_deref(), Some("desk-B-1"));
+    assert!(
+        !desk_a
+            .claim_order(&found_a[0].order, "desk-A-1")
+            .await
+            .unwrap()
+    );
+    let orders = sandbox.admin().orders();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0].lines[0].esims[0].customer_ref, "desk-B-1");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn find_order_reads_every_page_of_recent_orders() {
+    let sandbox = sandbox().await;
+    // No client-side spacing: this test makes some 130 calls.
+    let go = adapter_tuned(&sandbox, sandbox.esimgo_api_key(), |http| {
+        http.rate_limit = None;
+    });
+    let wanted = cheapest(&go, "NL").await;
+    let other = cheapest(&go, "FR").await;
+    assert_ne!(wanted.code, other.code);
+    sandbox
+        .admin()
+        .add_fault(
+            FaultSpec::new(FaultKind::DropAfterCommit)
+                .on("POST", "/v2.4/orders")
+                .times(1),
+        )
+        .unwrap();
+    let sent_at = time::OffsetDateTime::now_utc();
+    let request = order_for(&wanted, "desk-pages", wanted.cost);
+    assert_eq!(
+        go.place_order(&request).await.unwrap_err().code(),
+        "outcome_unknown"
+    );
+    // Newer orders push the lost one (listed newest first) past the first page of 50.
+    for i in 0..60 {
+        go.place_order(&order_for(&other, &format!("desk-other-{i}"), other.cost))
+            .await
+            .unwrap();
+    }
+    sandbox.admin().clear_requests();
+    let found = go
+        .find_order(&OrderLookup::for_order(&request, sent_at))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].order.provider_reference,
+        sandbox.admin().order_references()[0]
+    );
+    let pages: Vec<String> = sandbox
+        .admin()
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/v2.4/orders")
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert!(pages[1].contains("page=2"), "{pages:?}");
     sandbox.shutdown().await;
 }
 
@@ -314,11 +454,32 @@ async fn reads_ride_out_rate_limits_and_busy_replies() {
             .times(2),
         )
         .unwrap();
+    sandbox.admin().clear_requests();
     assert!(go.balance().await.is_ok());
     assert!(
         go.catalogue_page(&CatalogueQuery::all(), None)
             .await
             .is_ok()
+    );
+    // The faults did fire (each is gone once used up), and each refused call was tried again.
+    assert!(sandbox.admin().faults().is_empty());
+    let statuses: Vec<(String, Option<u16>)> = sandbox
+        .admin()
+        .requests()
+        .iter()
+        .map(|r| (r.path.clone(), r.status))
+        .collect();
+    let organisation = "/v2.4/organisation".to_owned();
+    let catalogue = "/v2.4/catalogue".to_owned();
+    assert_eq!(
+        statuses,
+        [
+            (organisation.clone(), Some(429)),
+            (organisation, Some(200)),
+            (catalogue.clone(), Some(503)),
+            (catalogue.clone(), Some(503)),
+            (catalogue, Some(200)),
+        ]
     );
     sandbox.shutdown().await;
 }
@@ -332,10 +493,19 @@ async fn the_adapter_keeps_under_the_simulators_rate_limit() {
     .await
     .unwrap();
     let go = adapter(&sandbox);
-    // 25 calls at most 10 a second: none refused, so none retried into a failure.
+    sandbox.admin().clear_requests();
+    // 25 calls at most 10 a second: the simulator refuses none (a refused call would be
+    // retried into success, so success alone proves nothing).
     for _ in 0..25 {
         go.balance().await.unwrap();
     }
+    let log = sandbox.admin().requests();
+    assert_eq!(
+        log.len(),
+        25,
+        "one request per call: none refused and retried"
+    );
+    assert!(log.iter().all(|r| r.status == Some(200)), "{log:?}");
     sandbox.shutdown().await;
 }
 
@@ -360,45 +530,78 @@ async fn top_up_and_revoke() {
         go.check_top_up(&esim, &offering.code).await.unwrap(),
         TopUpCheck::Compatible
     );
-    let top_up = go
-        .place_top_up(&TopUpRequest {
-            client_reference: "desk-5".into(),
-            esim: esim.clone(),
-            offering_code: offering.code.clone(),
-            quoted_total: offering.cost,
-            payment_reference: None,
-        })
-        .await
-        .unwrap();
+    let request = TopUpRequest {
+        client_reference: "desk-5".into(),
+        esim: esim.clone(),
+        offering_code: offering.code.clone(),
+        quoted_total: offering.cost,
+        payment_reference: None,
+    };
+    let validated = go.validate_top_up(&request).await.unwrap();
+    assert_eq!(validated.total, offering.cost);
+    sandbox.admin().clear_requests();
+    let top_up = go.place_top_up(&request).await.unwrap();
     assert!(top_up.notes.is_empty(), "{:?}", top_up.notes);
     assert!(top_up.lines[0].iccids.contains(&esim.iccid));
+    // Only the purchase: no compatibility check, no dry run, no reference written.
+    assert_eq!(
+        steps(&sandbox.admin().requests()),
+        [("POST", "/v2.4/orders", Some("transaction"))]
+    );
+    let orders = sandbox.admin().orders();
+    assert_eq!(orders[1].reference, top_up.provider_reference);
+    assert_eq!(orders[1].lines[0].esims[0].iccid, esim.iccid.as_str());
+    assert_eq!(orders[1].lines[0].esims[0].customer_ref, "desk-4");
+
+    // Two unused assignments of the same bundle: revoke the newer one by its id, which the
+    // by-name path (oldest unused first) would not pick.
     let usage = go.usage(&esim).await.unwrap();
     assert_eq!(usage.packages.len(), 2);
-
-    let unused = usage
-        .packages
-        .iter()
-        .find(|p| {
-            p.package.state == PackageState::Queued || p.package.state == PackageState::Processing
-        })
-        .expect("an unused package");
-    let outcome = go
-        .cancel(&CancelTarget::Package {
-            esim: esim.clone(),
-            offering_code: unused.package.offering_code.clone(),
-            assignment_id: unused.assignment_id.clone(),
-            refund_to_balance: false,
-        })
-        .await
-        .unwrap();
-    assert!(outcome.message.is_some());
-    let usage = go.usage(&esim).await.unwrap();
     assert!(
         usage
             .packages
             .iter()
-            .any(|p| p.package.state == PackageState::Revoked)
+            .all(|p| p.package.offering_code == offering.code)
     );
+    let newest = usage
+        .packages
+        .iter()
+        .max_by_key(|p| p.assignment_id.as_deref().unwrap().parse::<u64>().unwrap())
+        .unwrap();
+    let named = newest.assignment_id.clone().unwrap();
+    let outcome = go
+        .cancel(&CancelTarget::Package {
+            esim: esim.clone(),
+            offering_code: offering.code.clone(),
+            assignment_id: named.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome.refund, esimdesk_providers::Refund::ToInventory);
+    let usage = go.usage(&esim).await.unwrap();
+    for p in &usage.packages {
+        let expected = if p.assignment_id.as_deref() == Some(named.as_str()) {
+            PackageState::Revoked
+        } else {
+            PackageState::Queued
+        };
+        assert_eq!(p.package.state, expected, "{:?}", p.assignment_id);
+    }
+    let delete = sandbox
+        .admin()
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "DELETE")
+        .unwrap();
+    assert_eq!(
+        delete.path,
+        format!(
+            "/v2.4/esims/{}/bundles/{}/assignments/{named}",
+            esim.iccid.as_str(),
+            offering.code
+        )
+    );
+    assert_eq!(delete.query, "type=transaction");
     sandbox.shutdown().await;
 }
 
@@ -421,6 +624,11 @@ async fn refusals_are_typed() {
     );
 
     sandbox.admin().set_balance_cents(0);
+    let err = go
+        .validate_order(&order_for(&offering, "desk-6", offering.cost))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "insufficient_balance", "{err}");
     let err = go
         .place_order(&order_for(&offering, "desk-6", offering.cost))
         .await

@@ -4,8 +4,8 @@
 //! For each: where money could move, what the simulator bought (`order_references()`) is
 //! checked; and no error's text (`Display` or `Debug`) ever holds the API key.
 //!
-//! `price_changed` and a purchase reply dropped after the commit (`outcome_unknown`, reconciled
-//! and not resent) are in `esimgo_contract.rs`.
+//! A purchase reply dropped after the commit (`outcome_unknown`, reconciled and not resent) is
+//! in `esimgo_contract.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -187,17 +187,17 @@ async fn unknown_things_are_not_found() {
         .place_order(&order_for(&offering, "desk-nf", 1))
         .await
         .unwrap();
+    let usage = go.usage(&placed.esims[0].handle()).await.unwrap();
     let err = go
         .cancel(&CancelTarget::Package {
             esim: placed.esims[0].handle(),
             offering_code: "esim_NOPE".into(),
-            assignment_id: None,
-            refund_to_balance: false,
+            assignment_id: usage.packages[0].assignment_id.clone().unwrap(),
         })
         .await
         .unwrap_err();
     assert_code(&err, "not_found", &key);
-    // Buying an unknown bundle stops at the dry run.
+    // Buying an unknown bundle is refused by eSIM Go; nothing is bought.
     let mut request = order_for(&offering, "desk-nf-2", 1);
     request.lines[0].offering_code = "esim_NOPE".into();
     assert_code(
@@ -216,13 +216,15 @@ async fn refused_requests_are_invalid() {
     let key = key(&sandbox);
     let offering = cheapest(&go, "NL").await;
 
-    // The simulator refuses a quantity above 1000 with 400 "quantity must be from 1 to 1000".
-    let too_many = order_for(&offering, "desk-inv", 1001);
+    // The desk orders 1 to 5 eSIMs a line (esimgo.md §6.1): more is refused before sending.
+    sandbox.admin().clear_requests();
+    let too_many = order_for(&offering, "desk-inv", 6);
     let err = go.validate_order(&too_many).await.unwrap_err();
     assert_code(&err, "invalid_request", &key);
     assert!(err.to_string().contains("quantity"), "{err}");
     let err = go.place_order(&too_many).await.unwrap_err();
     assert_code(&err, "invalid_request", &key);
+    assert!(sandbox.admin().requests().is_empty(), "nothing sent");
     assert!(sandbox.admin().order_references().is_empty());
 
     // Revoking the same package twice: 400 "Bundle cannot be revoked: it is revoked".
@@ -236,10 +238,8 @@ async fn refused_requests_are_invalid() {
     let target = CancelTarget::Package {
         esim: esim.clone(),
         offering_code: package.package.offering_code.clone(),
-        assignment_id: package.assignment_id.clone(),
-        refund_to_balance: false,
+        assignment_id: package.assignment_id.clone().unwrap(),
     };
-    assert!(package.assignment_id.is_some());
     go.cancel(&target).await.unwrap();
     let err = go.cancel(&target).await.unwrap_err();
     assert_code(&err, "invalid_request", &key);
@@ -276,7 +276,8 @@ async fn a_low_balance_buys_nothing() {
     let key = key(&sandbox);
     let offering = cheapest(&go, "NL").await;
 
-    // The dry run says `valid: false`; the balance below the total names the reason.
+    // The dry run says `valid: false`; the balance below the total names the reason. The
+    // purchase itself gets 400 "Insufficient balance".
     sandbox.admin().set_balance_cents(0);
     let request = order_for(&offering, "desk-bal", 1);
     let err = go.validate_order(&request).await.unwrap_err();
@@ -285,8 +286,8 @@ async fn a_low_balance_buys_nothing() {
     assert_code(&err, "insufficient_balance", &key);
     assert!(sandbox.admin().order_references().is_empty());
 
-    // The dry run passes, then the transaction gets its own 400 "Insufficient balance" (as when
-    // the balance dropped in between).
+    // Enough balance, yet the transaction gets a 400 "Insufficient balance" (as when the
+    // balance dropped after the app's dry run).
     sandbox.admin().set_balance_cents(100_000);
     sandbox
         .admin()
@@ -446,9 +447,8 @@ async fn busy_replies_past_the_retries_are_unavailable() {
     assert_eq!(fired(&sandbox, id), 1);
     sandbox.admin().clear_faults();
 
-    // 503 on every `POST /orders`: the dry run (retried like a read) fails first, so the
-    // purchase stops there, unavailable, and the transaction is never sent.
-    sandbox
+    // 503 on every `POST /orders`: the dry run is retried like a read, then unavailable.
+    let id = sandbox
         .admin()
         .add_fault(
             FaultSpec {
@@ -459,10 +459,11 @@ async fn busy_replies_past_the_retries_are_unavailable() {
         )
         .unwrap();
     let err = go
-        .place_order(&order_for(&offering, "desk-busy-2", 1))
+        .validate_order(&order_for(&offering, "desk-busy-2", 1))
         .await
         .unwrap_err();
     assert_code(&err, "unavailable", &key);
+    assert_eq!(fired(&sandbox, id), 4, "one try and three retries");
     assert_eq!(
         sandbox.admin().order_references().len(),
         1,
@@ -609,21 +610,23 @@ async fn a_read_with_broken_json_is_a_malformed_reply() {
     assert_code(&err, "malformed_reply", &key);
     sandbox.admin().clear_faults();
 
-    // A dry run with a broken reply: the purchase stops there, nothing is bought.
+    // A dry run with a broken reply: nothing is bought.
     let offering = cheapest(&go, "NL").await;
     sandbox
         .admin()
         .add_fault(
             FaultSpec::new(FaultKind::MalformedJson)
                 .on("POST", "/v2.4/orders")
+                .order_type("validate")
                 .times(1),
         )
         .unwrap();
     let err = go
-        .place_order(&order_for(&offering, "desk-malformed", 1))
+        .validate_order(&order_for(&offering, "desk-malformed", 1))
         .await
         .unwrap_err();
     assert_code(&err, "malformed_reply", &key);
+    assert!(sandbox.admin().faults().is_empty(), "the dry run met it");
     assert!(sandbox.admin().order_references().is_empty());
     sandbox.shutdown().await;
 }

@@ -6,6 +6,9 @@
 //! | method and path | body | answer |
 //! |---|---|---|
 //! | `GET /_admin/state` | — | `{now, rateLimitPerSecond, faults, esimgo:{balance, currency, catalogueSize, orders, esims, assignments, inventoryItems}}` |
+//! | `GET /_admin/requests` | — | `[{seq, method, path, query, orderType, status}]`: the last [`REQUEST_LOG_LIMIT`] provider requests, oldest first; `status` is `null` when no response was sent (a dropped connection) |
+//! | `DELETE /_admin/requests` | — | 204; empties that log |
+//! | `GET /_admin/esimgo/orders` | — | `[{reference, created, total, assigned, lines:[{type, item, quantity, esims:[{iccid, customerRef}]}]}]`: every order eSIM Go recorded, answered or not, oldest first |
 //! | `POST /_admin/reset` | — | the state after reset |
 //! | `GET /_admin/clock` | — | `{now}` |
 //! | `POST /_admin/clock/advance` | `{days?, hours?, minutes?, seconds?}` | `{now}` |
@@ -35,7 +38,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -47,6 +52,124 @@ use crate::faults::{ActiveFault, FaultSpec};
 use crate::money::{Major, parse_cents};
 
 pub const PREFIX: &str = "/_admin";
+
+/// Provider requests kept in the request log (the oldest go first): enough for any test, and
+/// bounded for a sandbox left running in demo mode.
+pub const REQUEST_LOG_LIMIT: usize = 10_000;
+
+/// One provider request as the sandbox received it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    /// 1, 2, 3, ... since start (or the last reset), also across log trimming.
+    pub seq: u64,
+    pub method: String,
+    /// Path as the client sent it, e.g. `/v2.4/orders`.
+    pub path: String,
+    /// Raw query string, empty when none.
+    pub query: String,
+    /// `validate` or `transaction` for a `POST /v2.4/orders` whose body says so.
+    pub order_type: Option<String>,
+    /// The status sent; `None` while in flight or when the connection was dropped unanswered.
+    pub status: Option<u16>,
+}
+
+/// The request log behind [`Admin::requests`].
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    next_seq: u64,
+    entries: VecDeque<RequestRecord>,
+}
+
+impl RequestLog {
+    /// Records a request as it arrives; returns its `seq` for [`RequestLog::finish`].
+    pub fn start(
+        &mut self,
+        method: String,
+        path: String,
+        query: String,
+        order_type: Option<String>,
+    ) -> u64 {
+        self.next_seq += 1;
+        if self.entries.len() >= REQUEST_LOG_LIMIT {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(RequestRecord {
+            seq: self.next_seq,
+            method,
+            path,
+            query,
+            order_type,
+            status: None,
+        });
+        self.next_seq
+    }
+
+    /// Notes the status answered to request `seq`.
+    pub fn finish(&mut self, seq: u64, status: u16) {
+        if let Some(r) = self.entries.iter_mut().rev().find(|r| r.seq == seq) {
+            r.status = Some(status);
+        }
+    }
+
+    pub fn list(&self) -> Vec<RequestRecord> {
+        self.entries.iter().cloned().collect()
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// Empties the log and starts counting from 1 again.
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+}
+
+/// An order as the simulated eSIM Go recorded it (whether or not its reply reached the client).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedOrder {
+    /// `orderReference`.
+    pub reference: String,
+    #[serde(serialize_with = "ser_time")]
+    pub created: OffsetDateTime,
+    /// What was charged, in cents (`total` in major units over HTTP).
+    #[serde(rename = "total", serialize_with = "ser_cents")]
+    pub total_cents: i64,
+    /// `assign: true` (bundles on eSIMs) rather than to inventory.
+    pub assigned: bool,
+    pub lines: Vec<RecordedLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedLine {
+    /// `bundle` (a purchase) or `bundleAssignment` (an apply from inventory).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Bundle name (an apply reference for `bundleAssignment`).
+    pub item: String,
+    pub quantity: u32,
+    /// The eSIMs the line's bundles went on, in order; empty for bundles put into inventory.
+    pub esims: Vec<RecordedEsim>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedEsim {
+    pub iccid: String,
+    /// The eSIM's `customerRef` now (empty when none was set).
+    pub customer_ref: String,
+}
+
+fn ser_time<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*t))
+}
+
+fn ser_cents<S: Serializer>(cents: &i64, s: S) -> Result<S::Ok, S::Error> {
+    Major(*cents).serialize(s)
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AdminError {
@@ -172,7 +295,52 @@ impl Admin {
         }
         lock(&self.shared.limiter).set_limit(self.shared.config.rate_limit_per_second);
         *lock(&self.shared.base_latency) = self.shared.config.base_latency;
+        lock(&self.shared.requests).reset();
         self.shared.clock.reset();
+    }
+
+    /// The last [`REQUEST_LOG_LIMIT`] provider requests (admin calls are not logged), oldest
+    /// first, with the status answered.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.shared.requests).list()
+    }
+
+    /// Empties the request log (sequence numbers carry on).
+    pub fn clear_requests(&self) {
+        lock(&self.shared.requests).clear();
+    }
+
+    /// Every order eSIM Go recorded, oldest first: transactions (including those whose reply a
+    /// fault dropped) and applies, with their lines, eSIMs and each eSIM's `customerRef`.
+    pub fn orders(&self) -> Vec<RecordedOrder> {
+        let st = lock(&self.shared.esimgo);
+        st.orders
+            .iter()
+            .map(|o| RecordedOrder {
+                reference: o.reference.clone(),
+                created: o.created,
+                total_cents: o.total_cents,
+                assigned: o.assigned,
+                lines: o
+                    .lines
+                    .iter()
+                    .map(|l| RecordedLine {
+                        kind: l.kind.wire().to_owned(),
+                        item: l.item.clone(),
+                        quantity: l.quantity,
+                        esims: l
+                            .esims
+                            .iter()
+                            .filter_map(|&e| st.esims.get(e))
+                            .map(|e| RecordedEsim {
+                                iccid: e.iccid.clone(),
+                                customer_ref: e.customer_ref.clone(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 
     /// References of every order (transactions and applies), oldest first.
@@ -219,6 +387,8 @@ impl Admin {
 pub fn router(app: AppState) -> Router<AppState> {
     let routes = Router::new()
         .route("/state", get(state))
+        .route("/requests", get(list_requests).delete(clear_requests))
+        .route("/esimgo/orders", get(list_orders))
         .route("/reset", post(reset))
         .route("/clock", get(clock))
         .route("/clock/advance", post(advance))
@@ -259,6 +429,19 @@ fn admin(app: &AppState) -> Admin {
 
 async fn state(State(app): State<AppState>) -> Json<Value> {
     Json(admin(&app).summary())
+}
+
+async fn list_requests(State(app): State<AppState>) -> Json<Vec<RequestRecord>> {
+    Json(admin(&app).requests())
+}
+
+async fn clear_requests(State(app): State<AppState>) -> StatusCode {
+    admin(&app).clear_requests();
+    StatusCode::NO_CONTENT
+}
+
+async fn list_orders(State(app): State<AppState>) -> Json<Vec<RecordedOrder>> {
+    Json(admin(&app).orders())
 }
 
 async fn reset(State(app): State<AppState>) -> Json<Value> {

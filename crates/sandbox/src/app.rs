@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use crate::admin::RequestLog;
 use crate::catalogue::Catalogue;
 use crate::clock::SandboxClock;
 use crate::config::SandboxConfig;
@@ -20,6 +21,8 @@ pub struct Shared {
     pub limiter: Mutex<RateLimiter>,
     pub base_latency: Mutex<Duration>,
     pub esimgo: Mutex<EsimGo>,
+    /// Every provider request and its status, for tests ([`crate::Admin::requests`]).
+    pub requests: Mutex<RequestLog>,
 }
 
 pub type AppState = Arc<Shared>;
@@ -55,6 +58,7 @@ impl Shared {
             limiter: Mutex::new(RateLimiter::new(config.rate_limit_per_second)),
             base_latency: Mutex::new(config.base_latency),
             esimgo: Mutex::new(EsimGo::new(settings, catalogue)),
+            requests: Mutex::new(RequestLog::default()),
             config,
         }
     }

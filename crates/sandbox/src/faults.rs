@@ -4,8 +4,9 @@
 //!
 //! A fault can be limited to one eSIM Go order type (`orderType`): the dry run
 //! (`"type": "validate"`) and the purchase (`"type": "transaction"`) are both
-//! `POST /v2.4/orders` and differ only in the body, so for such a fault the body is read first
-//! (up to [`ORDER_BODY_LIMIT`]) and then handed on unchanged.
+//! `POST /v2.4/orders` and differ only in the body, so the body of every such request is read
+//! first (up to [`ORDER_BODY_LIMIT`], by the eSIM Go gate, which also logs the type) and then
+//! handed on unchanged.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -257,16 +258,6 @@ impl FaultSet {
         }
     }
 
-    /// Whether a fault for this request depends on its order type, so that the body must be
-    /// read before [`plan`](Self::plan).
-    pub fn wants_order_type(&self, method: &str, path: &str) -> bool {
-        is_order_post(method, path)
-            && self
-                .faults
-                .iter()
-                .any(|f| f.spec.order_type.is_some() && f.spec.matches_route(method, path))
-    }
-
     /// Chooses the faults for a request: every matching latency adds up; the first matching
     /// other fault decides the outcome. `order_type` as for [`FaultSpec`]'s matching: the
     /// `type` of a `POST /v2.4/orders` body that was read.
@@ -358,21 +349,16 @@ async fn drop_connection(kill: Option<ConnKill>) -> Response {
     }
 }
 
-/// Runs a provider request through the active faults.
-pub async fn run(app: &AppState, req: Request, next: Next) -> Response {
+/// Runs a provider request through the active faults. `order_type` is the `type` of a
+/// `POST /v2.4/orders` body, read by the caller ([`read_order_type`]).
+pub async fn run(app: &AppState, req: Request, next: Next, order_type: Option<&str>) -> Response {
     let method = req.method().as_str().to_owned();
     // Inside a nested router the URI lost its prefix; match on the path the client sent.
     let path = req
         .extensions()
         .get::<OriginalUri>()
         .map_or_else(|| req.uri().path().to_owned(), |u| u.path().to_owned());
-    let wants_order_type = lock(&app.faults).wants_order_type(&method, &path);
-    let (req, order_type) = if wants_order_type {
-        read_order_type(req).await
-    } else {
-        (req, None)
-    };
-    let plan = lock(&app.faults).plan(&method, &path, order_type.as_deref());
+    let plan = lock(&app.faults).plan(&method, &path, order_type);
     let latency = plan.latency + *lock(&app.base_latency);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -408,7 +394,8 @@ pub async fn run(app: &AppState, req: Request, next: Next) -> Response {
     }
 }
 
-fn is_order_post(method: &str, path: &str) -> bool {
+/// Whether this is `POST /v2.4/orders`, the dry run or the purchase.
+pub fn is_order_post(method: &str, path: &str) -> bool {
     method.eq_ignore_ascii_case("POST")
         && path
             .strip_prefix(PREFIX)
@@ -416,8 +403,8 @@ fn is_order_post(method: &str, path: &str) -> bool {
 }
 
 /// The `type` of a `POST /orders` body, read up to [`ORDER_BODY_LIMIT`]; the request goes on
-/// with the same body bytes (and trailers).
-async fn read_order_type(req: Request) -> (Request, Option<String>) {
+/// with the same body bytes (and trailers). A longer body is handed on unread (`None`).
+pub async fn read_order_type(req: Request) -> (Request, Option<String>) {
     let (parts, body) = req.into_parts();
     let (body, whole) = buffer(body, ORDER_BODY_LIMIT).await;
     let order_type = whole.as_deref().and_then(order_type_of);
@@ -562,14 +549,13 @@ mod tests {
     #[test]
     fn order_type_limits_a_fault_to_the_dry_run_or_the_purchase() {
         let mut set = FaultSet::default();
-        assert!(!set.wants_order_type("POST", "/v2.4/orders"));
         set.add(FaultSpec::status(400).order_type("transaction").times(1));
         set.add(FaultSpec::latency(7).on("GET", "/v2.4/catalogue"));
         // Only `POST /v2.4/orders` has its body read.
-        assert!(set.wants_order_type("POST", "/v2.4/orders"));
-        assert!(!set.wants_order_type("GET", "/v2.4/orders"));
-        assert!(!set.wants_order_type("POST", "/v2.4/esims/apply"));
-        assert!(!set.wants_order_type("POST", "/v2.4/orders/x"));
+        assert!(is_order_post("POST", "/v2.4/orders"));
+        assert!(!is_order_post("GET", "/v2.4/orders"));
+        assert!(!is_order_post("POST", "/v2.4/esims/apply"));
+        assert!(!is_order_post("POST", "/v2.4/orders/x"));
         // The dry run, a body without `type` and an unread body pass.
         for order_type in [Some("validate"), None] {
             let p = set.plan("POST", "/v2.4/orders", order_type);
@@ -586,7 +572,7 @@ mod tests {
                 .before
                 .is_none()
         );
-        assert!(!set.wants_order_type("POST", "/v2.4/orders"));
+        assert!(set.list().iter().all(|f| f.spec.order_type.is_none()));
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub mod money;
 pub mod ratelimit;
 pub mod server;
 
-pub use admin::{Admin, AdminError};
+pub use admin::{Admin, AdminError, RecordedEsim, RecordedLine, RecordedOrder, RequestRecord};
 pub use config::{AutoUsage, SandboxConfig};
 pub use error::SandboxError;
 pub use faults::{FaultKind, FaultSpec};

@@ -93,13 +93,29 @@ async fn dropped_connection_sends_not_a_single_byte() {
     let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
         .await
         .expect("closed, not hanging");
-    assert!(read.is_ok() || !answer.is_empty() || read.is_err());
+    // Closed by the server: an orderly end of stream (0 bytes) or a reset, never data.
+    match read {
+        Ok(n) => assert_eq!(n, 0, "got {:?}", String::from_utf8_lossy(&answer)),
+        Err(e) => assert!(
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+            ),
+            "{e}"
+        ),
+    }
     assert!(
         answer.is_empty(),
         "got {:?}",
         String::from_utf8_lossy(&answer)
     );
+    assert!(api.sandbox.admin().faults().is_empty(), "the fault fired");
     assert_eq!(api.sandbox.admin().order_references().len(), 1);
+    // The log shows the purchase and that no answer was sent.
+    let log = api.sandbox.admin().requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].order_type.as_deref(), Some("transaction"));
+    assert_eq!(log[0].status, None);
     api.sandbox.shutdown().await;
 }
 
@@ -314,5 +330,156 @@ async fn admin_http_clock_balance_consume_and_reset() {
     assert_eq!(api.balance_cents().await, 100_000);
     let (status, _) = api.get_json(&format!("/esims/{iccid}")).await;
     assert_eq!(status, 403);
+    api.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_request_log_shows_every_request_its_order_type_and_status() {
+    let api = Api::start(esimdesk_sandbox::SandboxConfig {
+        rate_limit_per_second: Some(2),
+        ..esimdesk_sandbox::SandboxConfig::for_tests()
+    })
+    .await;
+    let admin = api.sandbox.admin();
+    let validate = json!({"type": "validate", "assign": true,
+        "order": [{"type": "bundle", "quantity": 1, "item": "esim_1GB_7D_NL_V2"}]});
+    // Three calls in one go against a limit of 2 a second: at least one is refused, unless a
+    // second boundary falls between them (then retry once).
+    let mut refused = 0;
+    for _ in 0..2 {
+        admin.clear_requests();
+        let (_, _) = api.post_json("/orders", &validate).await;
+        let (_, _) = api.post_json("/orders", &tx("esim_1GB_7D_NL_V2")).await;
+        let (_, _) = api.get_json("/organisation?x=1").await;
+        refused = admin
+            .requests()
+            .iter()
+            .filter(|r| r.status == Some(429))
+            .count();
+        if refused > 0 {
+            break;
+        }
+    }
+    assert!(refused > 0, "{:?}", admin.requests());
+    let log = admin.requests();
+    assert_eq!(log.len(), 3);
+    assert_eq!(
+        log.iter()
+            .map(|r| (r.method.as_str(), r.path.as_str(), r.order_type.as_deref()))
+            .collect::<Vec<_>>(),
+        [
+            ("POST", "/v2.4/orders", Some("validate")),
+            ("POST", "/v2.4/orders", Some("transaction")),
+            ("GET", "/v2.4/organisation", None),
+        ]
+    );
+    assert_eq!(log[2].query, "x=1");
+    assert!(log.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert!(log.iter().all(|r| r.status.is_some()));
+
+    // The same over HTTP; and a reset empties it.
+    let (status, listed) = common::into_json(
+        api.admin_req(Method::GET, "/requests")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(listed[0]["orderType"], "validate");
+    assert_eq!(listed[2]["path"], "/v2.4/organisation");
+    let resp = api
+        .admin_req(Method::DELETE, "/requests")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 204);
+    assert!(admin.requests().is_empty());
+    api.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_admin_lists_every_order_including_unanswered_ones() {
+    let api = Api::default().await;
+    let admin = api.sandbox.admin();
+    let answered = api.buy("esim_1GB_7D_NL_V2").await;
+    let iccid = answered["order"][0]["esims"][0]["iccid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = api
+        .req(Method::PUT, "/esims")
+        .json(&json!({"iccid": iccid, "customerRef": "desk-1"}))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), ()))
+        .unwrap();
+    assert_eq!(status, 200);
+    admin
+        .add_fault(
+            FaultSpec::new(FaultKind::DropAfterCommit)
+                .on("POST", "/v2.4/orders")
+                .times(1),
+        )
+        .unwrap();
+    let two = json!({"type": "transaction", "assign": true,
+        "order": [{"type": "bundle", "quantity": 2, "item": "esim_1GB_7D_FR_V2"}]});
+    assert!(
+        api.req(Method::POST, "/orders")
+            .json(&two)
+            .send()
+            .await
+            .is_err()
+    );
+    assert!(admin.faults().is_empty(), "the drop fired");
+
+    let orders = admin.orders();
+    assert_eq!(orders.len(), 2);
+    assert_eq!(
+        orders[0].reference,
+        answered["orderReference"].as_str().unwrap()
+    );
+    assert_eq!(orders[0].lines.len(), 1);
+    assert_eq!(orders[0].lines[0].kind, "bundle");
+    assert_eq!(orders[0].lines[0].item, "esim_1GB_7D_NL_V2");
+    assert_eq!(orders[0].lines[0].quantity, 1);
+    assert_eq!(
+        orders[0].lines[0].esims,
+        [esimdesk_sandbox::RecordedEsim {
+            iccid: iccid.clone(),
+            customer_ref: "desk-1".into()
+        }]
+    );
+    assert_eq!(orders[0].total_cents, cents(&answered["total"]));
+    assert!(orders[0].assigned);
+    // The unanswered one is there too, with its two untagged eSIMs.
+    assert_eq!(orders[1].lines[0].item, "esim_1GB_7D_FR_V2");
+    assert_eq!(orders[1].lines[0].quantity, 2);
+    assert_eq!(orders[1].lines[0].esims.len(), 2);
+    assert!(
+        orders[1].lines[0]
+            .esims
+            .iter()
+            .all(|e| e.customer_ref.is_empty())
+    );
+    assert_eq!(
+        admin.order_references(),
+        [orders[0].reference.clone(), orders[1].reference.clone()]
+    );
+
+    let (status, listed) = common::into_json(
+        api.admin_req(Method::GET, "/esimgo/orders")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(listed[0]["reference"], answered["orderReference"]);
+    assert_eq!(listed[0]["total"], answered["total"]);
+    assert_eq!(listed[0]["lines"][0]["type"], "bundle");
+    assert_eq!(listed[0]["lines"][0]["esims"][0]["customerRef"], "desk-1");
+    assert_eq!(listed[1]["lines"][0]["esims"][1]["customerRef"], "");
+    assert!(listed[1]["created"].as_str().unwrap().ends_with('Z'));
     api.sandbox.shutdown().await;
 }

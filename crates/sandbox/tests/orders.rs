@@ -284,6 +284,85 @@ async fn revoke_refunds_an_unused_bundle_to_inventory_or_balance() {
 }
 
 #[tokio::test]
+async fn revoke_by_id_revokes_exactly_the_assignment_named_and_only_once() {
+    let api = Api::default().await;
+    let body = api.buy(NL_1GB).await;
+    let iccid = body["order"][0]["esims"][0]["iccid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The same bundle a second time on the same eSIM: two unused assignments.
+    let (status, v) = api
+        .post_json(
+            "/orders",
+            &json!({"type": "transaction", "assign": true,
+                "order": [{"type": "bundle", "quantity": 1, "item": NL_1GB,
+                           "iccids": [iccid], "allowReassign": false}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let states = |l: &serde_json::Value| -> Vec<(String, String)> {
+        l["bundles"][0]["assignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["id"].as_str().unwrap().to_owned(),
+                    a["bundleState"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (_, l) = api
+        .get_json(&format!("/esims/{iccid}/bundles?includeUsed=true"))
+        .await;
+    let before = states(&l);
+    assert_eq!(before.len(), 2, "{l}");
+    assert!(before.iter().all(|(_, s)| s == "queued"));
+    // Newest first: the by-name path would take the other (oldest unused) one.
+    let (newest, oldest) = (before[0].0.clone(), before[1].0.clone());
+    assert!(newest.parse::<u64>().unwrap() > oldest.parse::<u64>().unwrap());
+
+    let path = format!("/esims/{iccid}/bundles/{NL_1GB}/assignments/{newest}?type=transaction");
+    let (status, r) = api.delete_json(&path).await;
+    assert_eq!(status, 200, "{r}");
+    let (_, l) = api
+        .get_json(&format!("/esims/{iccid}/bundles?includeUsed=true"))
+        .await;
+    let after = states(&l);
+    assert!(
+        after.contains(&(newest.clone(), "revoked".to_owned())),
+        "{after:?}"
+    );
+    assert!(
+        after.contains(&(oldest.clone(), "queued".to_owned())),
+        "{after:?}"
+    );
+    let (_, inv) = api.get_json("/inventory").await;
+    assert_eq!(inv["bundles"][0]["available"][0]["remaining"], 1);
+
+    // Again: an error, and nothing else is revoked or refunded.
+    let (status, r) = api.delete_json(&path).await;
+    assert_eq!(status, 400, "{r}");
+    assert!(r["message"].as_str().unwrap().contains("revoked"), "{r}");
+    let (_, l) = api
+        .get_json(&format!("/esims/{iccid}/bundles?includeUsed=true"))
+        .await;
+    assert_eq!(states(&l), after);
+    let (_, inv) = api.get_json("/inventory").await;
+    assert_eq!(inv["bundles"][0]["available"][0]["remaining"], 1);
+    // An id of another bundle, or none of this eSIM's, is refused.
+    let (status, _) = api
+        .delete_json(&format!(
+            "/esims/{iccid}/bundles/esim_1GB_7D_FR_V2/assignments/{oldest}"
+        ))
+        .await;
+    assert_eq!(status, 400);
+    api.sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn lifecycle_follows_the_sandbox_clock_and_consumption() {
     let api = Api::default().await;
     let admin = api.sandbox.admin();

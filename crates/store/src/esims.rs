@@ -245,6 +245,22 @@ impl Store {
         load(&self.conn(), iccid.as_str())
     }
 
+    /// The eSIMs an order produced, oldest first.
+    pub fn esims_of_order(&self, client_reference: &str) -> Result<Vec<StoredEsim>> {
+        let conn = self.conn();
+        let iccids: Vec<String> = conn
+            .prepare_cached(
+                "SELECT iccid FROM esims WHERE order_reference = ?1 ORDER BY created_at, iccid",
+            )?
+            .query_map([client_reference], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::with_capacity(iccids.len());
+        for iccid in iccids {
+            out.extend(load(&conn, &iccid)?);
+        }
+        Ok(out)
+    }
+
     /// Finds eSIMs by ICCID (its start; spaces and dashes ignored), or by the customer's name,
     /// e-mail or phone (any case, any part). Empty text lists the latest. Newest first.
     pub fn find_esims(&self, text: &str, limit: usize) -> Result<Vec<EsimSummary>> {

@@ -165,8 +165,9 @@ pub(crate) fn move_state(
             |r| r.get(0),
         )
         .optional()?;
-    let from =
-        order_state(&from.ok_or_else(|| StoreError::NotFound(format!("order {client_reference}")))?)?;
+    let from = order_state(
+        &from.ok_or_else(|| StoreError::NotFound(format!("order {client_reference}")))?,
+    )?;
     from.transition(to)?;
     tx.execute(
         "UPDATE orders SET state = ?2, updated_at = ?3,
@@ -355,6 +356,19 @@ impl Store {
                     OR (state = 'completed' AND delivered_at IS NULL)) AND ?1
              ORDER BY created_at",
             &true,
+        )
+    }
+
+    /// Orders about one eSIM, oldest first: the sale that produced it and every top-up or revoke
+    /// naming it.
+    pub fn orders_touching_esim(&self, iccid: &Iccid) -> Result<Vec<JournaledOrder>> {
+        load_where(
+            &self.conn(),
+            "WHERE client_reference IN (
+                 SELECT order_reference FROM esims WHERE iccid = ?1
+                 UNION SELECT client_reference FROM order_lines WHERE iccid = ?1)
+             ORDER BY created_at",
+            &iccid.as_str(),
         )
     }
 

@@ -31,6 +31,9 @@ pub struct Answer<'a> {
     pub esims: &'a [AnsweredEsim],
     /// The customer to record when the order has none yet (a new eSIM's buyer).
     pub customer: Option<&'a Customer>,
+    /// A completed order this answer undoes (a revoke's original sale or top-up), moved to
+    /// cancelled in the same transaction.
+    pub cancels: Option<&'a str>,
 }
 
 impl Store {
@@ -92,6 +95,17 @@ impl Store {
                     params![client_reference, at],
                 )?;
             }
+        }
+        if let Some(original) = answer.cancels
+            && answer.to == OrderState::Completed
+        {
+            journal::move_state(
+                &tx,
+                original,
+                OrderState::Cancelled,
+                &StateChange::detail(format!("taken back by order {client_reference}")),
+                actor,
+            )?;
         }
         let settled = journal::load(&tx, client_reference)?
             .ok_or_else(|| StoreError::NotFound(format!("order {client_reference}")))?;
@@ -160,7 +174,12 @@ mod tests {
             .journal_order(&order(reference, None), "esimgo-main", "desk")
             .unwrap();
         store
-            .record_order_state(reference, OrderState::Submitted, &StateChange::default(), "desk")
+            .record_order_state(
+                reference,
+                OrderState::Submitted,
+                &StateChange::default(),
+                "desk",
+            )
             .unwrap();
     }
 
@@ -185,6 +204,7 @@ mod tests {
                     provider: ProviderKind::Esimgo,
                     esims: &esims,
                     customer: Some(&customer),
+                    cancels: None,
                 },
                 "desk",
             )
@@ -208,8 +228,11 @@ mod tests {
             provider: ProviderKind::Esimgo,
             esims,
             customer: None,
+            cancels: None,
         };
-        let settled = store.record_answer("desk-2", &answer(&esims), "desk").unwrap();
+        let settled = store
+            .record_answer("desk-2", &answer(&esims), "desk")
+            .unwrap();
         assert_eq!(settled.order.state, OrderState::Completed);
         assert_eq!(settled.delivered_at, None);
         assert_eq!(store.unsettled_orders().unwrap().len(), 1);
@@ -238,6 +261,7 @@ mod tests {
                 provider: ProviderKind::Esimgo,
                 esims: &esims,
                 customer: None,
+                cancels: None,
             },
             "desk",
         );

@@ -1,6 +1,6 @@
 //! eSIMs sold: find, detail, usage, top-up offers, revoking a package.
 
-use esimdesk_app::cancel::{self, RevokeOutcome};
+use esimdesk_app::cancel::{self, RevokeInput, RevokeOutcome};
 use esimdesk_app::esims::{self, EsimDetail, UsageView};
 use esimdesk_app::{ErrorPayload, top_up};
 use esimdesk_store::{EsimSummary, SearchHit};
@@ -50,12 +50,8 @@ pub async fn top_up_offerings(
 #[tauri::command]
 pub async fn revoke_package(
     state: State<'_, DeskState>,
-    iccid: String,
-    offering_code: String,
+    input: RevokeInput,
 ) -> Result<RevokeOutcome, ErrorPayload> {
     let desk = state.desk.clone();
-    blocking_async(
-        move || async move { cancel::revoke_package(&desk, &iccid, &offering_code).await },
-    )
-    .await
+    blocking_async(move || async move { cancel::revoke_package(&desk, input, &|_| {}).await }).await
 }

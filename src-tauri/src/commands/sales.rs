@@ -37,7 +37,7 @@ pub async fn validate_order(
 }
 
 /// The reference a submission runs under: the one given, trimmed, or a new one (so progress
-/// events and the in-flight guard always have one).
+/// events always have one).
 fn reference(given: &mut Option<String>) -> String {
     let r = given
         .as_deref()
@@ -67,7 +67,7 @@ fn progress_to<'a, R: Runtime>(
 }
 
 /// Sells: refused at once if the same reference is being submitted now (a double click), and
-/// by the journal if it was ever used. Never two purchases.
+/// by the journal if it was ever used (the purchase protocol in `esimdesk-app` guards both).
 #[tauri::command]
 pub async fn checkout<R: Runtime>(
     app: AppHandle<R>,
@@ -75,7 +75,6 @@ pub async fn checkout<R: Runtime>(
     mut request: CheckoutInput,
 ) -> Result<CheckoutOutcome, ErrorPayload> {
     let client_reference = reference(&mut request.client_reference);
-    let _in_flight = state.claim(&client_reference)?;
     let desk = state.desk.clone();
     blocking_async(move || async move {
         let on_step = progress_to(&app, &client_reference);
@@ -92,7 +91,6 @@ pub async fn top_up<R: Runtime>(
     mut input: TopUpInput,
 ) -> Result<CheckoutOutcome, ErrorPayload> {
     let client_reference = reference(&mut input.client_reference);
-    let _in_flight = state.claim(&client_reference)?;
     let desk = state.desk.clone();
     blocking_async(move || async move {
         let on_step = progress_to(&app, &client_reference);
@@ -110,7 +108,27 @@ pub async fn orders(
     blocking(move || Ok(desk.store().orders(limit.min(MAX_ORDERS))?)).await
 }
 
-/// Asks the providers about unsettled orders (leaving those sent in the last two minutes).
+/// Settles by hand an order reconciliation could not (audited): `providerOrder` names the
+/// provider order that is this sale's; without it, nothing was bought.
+#[tauri::command]
+pub async fn resolve_order(
+    state: State<'_, DeskState>,
+    client_reference: String,
+    provider_order: Option<String>,
+) -> Result<JournaledOrder, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking_async(move || async move {
+        let resolution = match provider_order.map(|p| p.trim().to_owned()) {
+            Some(id) if !id.is_empty() => reconcile::Resolution::ProviderOrder(id),
+            _ => reconcile::Resolution::NotBought,
+        };
+        reconcile::resolve(&desk, &client_reference, resolution).await
+    })
+    .await
+}
+
+/// Asks the providers about unsettled orders (an order not found is failed only once the
+/// provider's grace since sending has passed).
 #[tauri::command]
 pub async fn reconcile(state: State<'_, DeskState>) -> Result<Vec<Reconciled>, ErrorPayload> {
     let desk = state.desk.clone();

@@ -9,4 +9,9 @@ export type CheckoutInput = { accountId: string, offeringCode: string, quantity:
  * The desk's own reference ([`new_client_reference`], taken when the checkout screen
  * opens); generated when absent. Reusing one is refused.
  */
-clientReference: string | null, };
+clientReference: string | null, 
+/**
+ * The dry run the agent was shown ([`Validation::dry_run_id`]): reused when still fresh,
+ * so a sale makes one dry run, not two.
+ */
+dryRunId: string | null, };

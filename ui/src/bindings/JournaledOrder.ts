@@ -10,4 +10,10 @@ order: Order, account_id: string, customer_id: number | null, updated_at: string
 /**
  * The detail of the latest state change that had one (a provider's refusal, ...).
  */
-last_detail: string | null, };
+last_detail: string | null, 
+/**
+ * When every eSIM the order produced was saved with its activation code; `None` while
+ * the codes are still to be fetched (reconciliation keeps working on it) or the order is
+ * not completed.
+ */
+delivered_at: string | null, };

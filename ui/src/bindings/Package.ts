@@ -7,4 +7,9 @@ export type Package = {
 /**
  * The offering code it was bought as.
  */
-offering_code: string, state: PackageState, allowance: DataAllowance, usage: UsageSnapshot | null, starts_at: string | null, ends_at: string | null, };
+offering_code: string, state: PackageState, allowance: DataAllowance, usage: UsageSnapshot | null, starts_at: string | null, ends_at: string | null, 
+/**
+ * The provider's id for this one application of the package (eSIM Go assignment id): what
+ * a revoke names, so that it takes back exactly the package shown and no other.
+ */
+provider_id: string | null, };

@@ -17,4 +17,9 @@ provider_total: Money | null,
 /**
  * What the customer pays.
  */
-retail_total: Money, };
+retail_total: Money, 
+/**
+ * Hand it back with the checkout ([`CheckoutInput::dry_run_id`]) so the sale does not ask
+ * the provider again; `None` where the provider has no dry run.
+ */
+dry_run_id: string | null, };

@@ -5,6 +5,7 @@ use std::path::Path;
 use esimdesk_app::Desk;
 use esimdesk_app::reconcile;
 
+use crate::args::ReconcileCommand;
 use crate::{Failure, output};
 
 pub fn orders(desk: &Desk, limit: usize, json: bool) -> Result<(), Failure> {
@@ -19,10 +20,15 @@ pub fn orders(desk: &Desk, limit: usize, json: bool) -> Result<(), Failure> {
         orders
             .iter()
             .map(|o| {
-                let flag = if o.order.state.is_unsettled() {
-                    "  ⚠ unsettled: run `esimdesk reconcile`"
-                } else {
-                    ""
+                let flag = match o.order.state {
+                    s if s.is_unsettled() => "  ⚠ unsettled: run `esimdesk reconcile`",
+                    esimdesk_core::OrderState::NeedsPerson => {
+                        "  ⚠ needs a person: check the provider, then `esimdesk reconcile resolve`"
+                    }
+                    esimdesk_core::OrderState::Completed if o.delivered_at.is_none() => {
+                        "  ⚠ codes still to come: run `esimdesk reconcile`"
+                    }
+                    _ => "",
                 };
                 let total = o
                     .order
@@ -62,6 +68,33 @@ pub async fn reconcile(desk: &Desk, grace_seconds: i64, json: bool) -> Result<()
                 )
             })
             .collect()
+    })
+}
+
+pub async fn resolve(desk: &Desk, command: ReconcileCommand) -> Result<(), Failure> {
+    let ReconcileCommand::Resolve {
+        reference,
+        provider_order,
+        not_bought,
+        json,
+    } = command;
+    let resolution = match (provider_order, not_bought) {
+        (Some(id), false) => reconcile::Resolution::ProviderOrder(id),
+        (None, true) => reconcile::Resolution::NotBought,
+        _ => {
+            return Err(Failure::Invalid(
+                "give either --provider-order ID or --not-bought".into(),
+            ));
+        }
+    };
+    let settled = reconcile::resolve(desk, &reference, resolution).await?;
+    output::either(json.json, &settled, |o| {
+        format!(
+            "order {}: {} ({})\n",
+            o.order.client_reference,
+            o.order.state.name(),
+            o.last_detail.as_deref().unwrap_or("")
+        )
     })
 }
 

@@ -43,7 +43,12 @@ async fn with_desk(desk: &Desk, command: Command) -> Result<(), Failure> {
         Command::Reconcile {
             grace_seconds,
             json,
+            action: None,
         } => maintenance::reconcile(desk, grace_seconds, json.json).await,
+        Command::Reconcile {
+            action: Some(action),
+            ..
+        } => maintenance::resolve(desk, action).await,
         Command::Esim(c) => sales::esim(desk, c).await,
         Command::Backup { file } => maintenance::backup(desk, &file),
         Command::Check(json) => maintenance::check(desk, json.json),

@@ -3,8 +3,9 @@
 use std::io::Write;
 
 use esimdesk_app::catalogue::{self, SyncProgress};
-use esimdesk_app::checkout::{self, CheckoutRequest, CheckoutStep};
-use esimdesk_app::{Desk, esims};
+use esimdesk_app::checkout::{self, CheckoutOutcome, CheckoutRequest, CheckoutStep};
+use esimdesk_app::top_up::{self, TopUpInput};
+use esimdesk_app::{Desk, cancel, esims};
 use esimdesk_core::{Country, Customer, Offering, ProviderKind, Region};
 use esimdesk_providers::CatalogueQuery;
 use esimdesk_store::{SearchHit, SearchQuery, SearchSort};
@@ -251,47 +252,32 @@ pub async fn order(desk: &Desk, command: OrderCommand) -> Result<(), Failure> {
                 customer,
                 payment_reference: payment_ref,
                 client_reference: reference,
+                // One new dry run: the CLI shows none beforehand.
+                dry_run_id: None,
             };
-            let outcome = checkout::checkout(desk, request, &pause_for_tests).await?;
-            output::either(json.json, &outcome, |o| {
-                let mut text = format!(
-                    "order {}: {}\n",
-                    o.order.order.client_reference,
-                    o.order.order.state.name()
-                );
-                for esim in &o.esims {
-                    text.push_str(&format!("ICCID {}\n", esim.iccid));
-                    match &esim.code {
-                        Some(code) => text.push_str(&format!("{}\n", code.canonical)),
-                        None => text.push_str("activation code not issued yet\n"),
-                    }
-                }
-                text
-            })
+            let outcome = checkout::checkout(desk, request, &quiet).await?;
+            output::either(json.json, &outcome, outcome_text)
         }
     }
 }
 
-/// Test hook for the crash tests: with `ESIMDESK_TEST_PAUSE_AT=<step>` (e.g. `submitting`), the
-/// process writes `ESIMDESK_TEST_PAUSE_FILE` when it reaches that step and waits there to be
-/// killed, so a test can SIGKILL it at an exact point of a purchase.
-fn pause_for_tests(step: CheckoutStep) {
-    let Ok(wanted) = std::env::var("ESIMDESK_TEST_PAUSE_AT") else {
-        return;
-    };
-    let name = serde_json::to_value(step)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    if name != wanted {
-        return;
+/// Progress is not printed: the answer is.
+fn quiet(_: CheckoutStep) {}
+
+fn outcome_text(o: &CheckoutOutcome) -> String {
+    let mut text = format!(
+        "order {}: {}\n",
+        o.order.order.client_reference,
+        o.order.order.state.name()
+    );
+    for esim in &o.esims {
+        text.push_str(&format!("ICCID {}\n", esim.iccid));
+        match &esim.code {
+            Some(code) => text.push_str(&format!("{}\n", code.canonical)),
+            None => text.push_str("activation code not issued yet: run `esimdesk reconcile`\n"),
+        }
     }
-    if let Ok(marker) = std::env::var("ESIMDESK_TEST_PAUSE_FILE") {
-        let _ = std::fs::write(marker, &name);
-    }
-    loop {
-        std::thread::sleep(std::time::Duration::from_secs(3600));
-    }
+    text
 }
 
 pub async fn esim(desk: &Desk, command: EsimCommand) -> Result<(), Failure> {
@@ -310,11 +296,12 @@ pub async fn esim(desk: &Desk, command: EsimCommand) -> Result<(), Failure> {
                         .map(|r| r.to_string())
                         .unwrap_or_else(|| "?".into());
                     text.push_str(&format!(
-                        "{:<28} {:<10} {} left of {}\n",
+                        "{:<28} {:<10} {} left of {}  (package {})\n",
                         p.offering_code,
                         p.state.name(),
                         remaining,
-                        p.allowance
+                        p.allowance,
+                        p.provider_id.as_deref().unwrap_or("-")
                     ));
                 }
                 text
@@ -337,6 +324,49 @@ pub async fn esim(desk: &Desk, command: EsimCommand) -> Result<(), Failure> {
                         )
                     })
                     .collect()
+            })
+        }
+        EsimCommand::TopUp {
+            iccid,
+            offering,
+            reference,
+            payment_ref,
+            json,
+        } => {
+            let input = TopUpInput {
+                iccid,
+                account_id: None,
+                offering_code: offering,
+                payment_reference: payment_ref,
+                client_reference: reference,
+            };
+            let outcome = top_up::top_up(desk, input, &quiet).await?;
+            output::either(json.json, &outcome, outcome_text)
+        }
+        EsimCommand::Revoke {
+            iccid,
+            package,
+            reference,
+            json,
+        } => {
+            let input = cancel::RevokeInput {
+                iccid,
+                package_id: package,
+                client_reference: reference,
+            };
+            let outcome = cancel::revoke_package(desk, input, &quiet).await?;
+            output::either(json.json, &outcome, |o| {
+                let mut text = format!(
+                    "order {}: package {} ({}) revoked from eSIM {}\n",
+                    o.client_reference, o.package_id, o.offering_code, o.iccid
+                );
+                if let Some(m) = &o.message {
+                    text.push_str(&format!("{m}\n"));
+                }
+                if let Some(original) = &o.cancelled_order {
+                    text.push_str(&format!("order {original} is now cancelled\n"));
+                }
+                text
             })
         }
     }

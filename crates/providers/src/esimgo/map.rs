@@ -2,8 +2,10 @@
 
 use esimdesk_core::{
     ActivationCode, ActivationType, Country, Currency, DataAllowance, DataAmount, Iccid, Money,
-    Offering, OrderKind, Package, PackageState, ProfileStatus, ProviderKind, Region, UsageSnapshot,
+    MoneyError, Offering, OrderKind, Package, PackageState, ProfileStatus, ProviderKind, Region,
+    UsageSnapshot,
 };
+use rust_decimal::{Decimal, RoundingStrategy};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -12,14 +14,25 @@ use crate::error::ProviderError;
 use crate::qr_bundle::BundleRow;
 use crate::types::{IssuedEsim, OrderStatus, PackageUsage, PlacedLine, PlacedOrder};
 
-/// Major units (the number's exact text) → minor units of the organisation currency. Money
-/// finer than the currency's minor unit is refused, never rounded (core rule).
+/// Major units (the number's exact text) → minor units of the organisation currency.
 pub(super) fn money(
     value: wire::Number,
     currency: Currency,
     what: &str,
 ) -> Result<Money, ProviderError> {
-    Money::from_major_decimal(value.0, currency).map_err(|e| ProviderError::malformed(what, e))
+    minor_units(value.0, currency).map_err(|e| ProviderError::malformed(what, e))
+}
+
+/// The one place eSIM Go amounts become [`Money`]. esimgo.md §1.2 says to "accept numbers for
+/// money with any number of decimals", so an amount finer than the currency's minor unit
+/// (`1.655` USD) is rounded to it, half away from zero, rather than refused.
+fn minor_units(value: Decimal, currency: Currency) -> Result<Money, MoneyError> {
+    let rounded =
+        value.round_dp_with_strategy(currency.exponent(), RoundingStrategy::MidpointAwayFromZero);
+    if rounded != value {
+        tracing::debug!(provider = "esimgo", amount = %value, %rounded, "amount rounded to the currency's minor unit");
+    }
+    Money::from_major_decimal(rounded, currency)
 }
 
 pub(super) fn currency(code: Option<&str>, what: &str) -> Result<Currency, ProviderError> {
@@ -54,7 +67,7 @@ pub(super) fn offering(bundle: wire::Bundle, currency: Currency) -> Result<Offer
         .and_then(|d| u32::try_from(d).ok())
         .ok_or("no duration in days")?;
     let price = bundle.price.ok_or("no price")?;
-    let cost = Money::from_major_decimal(price.0, currency).map_err(|e| format!("price: {e}"))?;
+    let cost = minor_units(price.0, currency).map_err(|e| format!("price: {e}"))?;
     if cost.minor() < 0 {
         return Err("negative price".to_owned());
     }
@@ -298,7 +311,8 @@ pub(super) fn placed_order(
     })
 }
 
-/// `bundleState` wire value → core package state (§2.1; lower case on the wire).
+/// `bundleState` wire value → core package state (§2.1; lower case on the wire); `None` for a
+/// value the reference does not list.
 pub(super) fn package_state(value: &str) -> Option<PackageState> {
     Some(match value.trim().to_ascii_lowercase().as_str() {
         "processing" => PackageState::Processing,
@@ -323,11 +337,10 @@ pub(super) fn profile_status(value: &str) -> ProfileStatus {
     }
 }
 
-/// `GET /esims/{iccid}/bundles` → packages with usage. Quantities are bytes (§8.1).
-pub(super) fn packages(
-    reply: wire::EsimBundles,
-    taken_at: OffsetDateTime,
-) -> Result<Vec<PackageUsage>, ProviderError> {
+/// `GET /esims/{iccid}/bundles` → packages with usage. Quantities are bytes (§8.1). A state the
+/// reference does not list is shown as unknown rather than failing the whole refresh: the other
+/// packages of the eSIM are still worth showing.
+pub(super) fn packages(reply: wire::EsimBundles, taken_at: OffsetDateTime) -> Vec<PackageUsage> {
     let mut out = Vec::new();
     for bundle in reply.bundles {
         let name = bundle.name.unwrap_or_default();
@@ -337,12 +350,14 @@ pub(super) fn packages(
                 .as_deref()
                 .or(a.bundle_status.as_deref())
                 .unwrap_or("");
-            let state = package_state(raw_state).ok_or_else(|| {
-                ProviderError::malformed(
-                    "eSIM bundles",
-                    format!("unknown bundleState '{}'", crate::error::clip(raw_state)),
-                )
-            })?;
+            let state = package_state(raw_state).unwrap_or_else(|| {
+                tracing::warn!(
+                    provider = "esimgo",
+                    bundle_state = %crate::error::clip(raw_state),
+                    "unknown bundleState; package shown as unknown"
+                );
+                PackageState::Unknown
+            });
             let unlimited = a.unlimited.unwrap_or(false);
             let initial = a
                 .initial_quantity
@@ -371,6 +386,7 @@ pub(super) fn packages(
                     }),
                     starts_at: timestamp(a.start_time.as_deref()),
                     ends_at: timestamp(a.end_time.as_deref()),
+                    provider_id: a.id.as_ref().map(|id| id.0.clone()),
                 },
                 assignment_id: a.id.map(|id| id.0),
                 assigned_at: timestamp(a.assignment_date_time.as_deref()),
@@ -378,7 +394,7 @@ pub(super) fn packages(
             });
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -434,10 +450,6 @@ mod tests {
             r#"{"name": "x", "countries": [{"iso": "FR"}], "dataAmount": 1, "duration": 1}"#,
         );
         assert_eq!(offering(no_price, usd()).unwrap_err(), "no price");
-        let sub_cent = bundle(
-            r#"{"name": "x", "countries": [{"iso": "FR"}], "dataAmount": 1, "duration": 1, "price": 1.655}"#,
-        );
-        assert!(offering(sub_cent, usd()).unwrap_err().starts_with("price:"));
         let no_country = bundle(
             r#"{"name": "x", "countries": [{"iso": "XX"}], "dataAmount": 1, "duration": 1, "price": 1}"#,
         );
@@ -561,7 +573,7 @@ mod tests {
               {"id": "9", "bundleState": "queued", "unlimited": true, "initialQuantity": 5, "remainingQuantity": 5}]}]}"#,
         )
         .unwrap();
-        let p = packages(reply, OffsetDateTime::UNIX_EPOCH).unwrap();
+        let p = packages(reply, OffsetDateTime::UNIX_EPOCH);
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].package.state, PackageState::Active);
         assert_eq!(
@@ -574,16 +586,73 @@ mod tests {
         assert!(p[0].package.ends_at.is_some());
         assert_eq!(p[1].package.allowance, DataAllowance::Unlimited);
         assert_eq!(p[1].package.usage.unwrap().remaining, None);
+    }
 
-        let bad: wire::EsimBundles = serde_json::from_str(
-            r#"{"bundles": [{"name": "x", "assignments": [{"bundleState": "zombie"}]}]}"#,
+    #[test]
+    fn an_unknown_bundle_state_keeps_every_package() {
+        let reply: wire::EsimBundles = serde_json::from_str(
+            r#"{"bundles": [{"name": "esim_1GB_7D_NL_V2", "assignments": [
+              {"id": "1", "bundleState": "active", "initialQuantity": 1000000000, "remainingQuantity": 5},
+              {"id": "2", "bundleState": "suspended", "initialQuantity": 1000000000, "remainingQuantity": 7}]}]}"#,
         )
         .unwrap();
+        let p = packages(reply, OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].package.state, PackageState::Active);
+        assert_eq!(p[1].package.state, PackageState::Unknown);
+        assert_eq!(p[1].assignment_id.as_deref(), Some("2"));
         assert_eq!(
-            packages(bad, OffsetDateTime::UNIX_EPOCH)
-                .unwrap_err()
-                .code(),
-            "malformed_reply"
+            p[1].package.usage.unwrap().remaining,
+            Some(DataAmount::from_bytes(7))
         );
+    }
+
+    #[test]
+    fn money_finer_than_the_currency_is_rounded_half_away_from_zero() {
+        let n = |t: &str| wire::Number(wire::parse_decimal(t).unwrap());
+        for (text, minor) in [
+            ("1.655", 166),
+            ("1.654", 165),
+            ("1.6549999", 165),
+            ("2.28", 228),
+            ("-1.655", -166),
+            ("0.005", 1),
+            ("0.0049", 0),
+        ] {
+            assert_eq!(
+                money(n(text), usd(), "x").unwrap(),
+                Money::from_minor(minor, usd()),
+                "{text}"
+            );
+        }
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(
+            money(n("120.5"), jpy, "x").unwrap(),
+            Money::from_minor(121, jpy)
+        );
+        // A catalogue price with more decimals is kept, rounded, not skipped.
+        let b = bundle(
+            r#"{"name": "x", "countries": [{"iso": "FR"}], "dataAmount": 1, "duration": 1, "price": 1.655}"#,
+        );
+        assert_eq!(
+            offering(b, usd()).unwrap().cost,
+            Money::from_minor(166, usd())
+        );
+    }
+
+    #[test]
+    fn a_transaction_total_with_three_decimals_is_a_completed_order() {
+        let order: wire::Order = serde_json::from_str(
+            r#"{"order": [{"esims": [{"iccid": "8944000100000000017", "matchingId": "K2-4F7G1H-1J0KLM",
+                "smdpAddress": "smdp.example"}], "type": "bundle", "item": "esim_1GB_7D_NL_V2",
+                "iccids": ["8944000100000000017"], "quantity": 1, "subTotal": 1.645, "pricePerUnit": 1.645}],
+                "total": 1.645, "currency": "USD", "status": "completed",
+                "orderReference": "e268b769-1cb3-4335-aed8-52ecb78425e9",
+                "createdDate": "2025-06-01T10:16:02.5Z"}"#,
+        )
+        .unwrap();
+        let placed = placed_order(order, OrderKind::NewEsim, None).unwrap();
+        assert_eq!(placed.status, OrderStatus::Completed);
+        assert_eq!(placed.total, Some(Money::from_minor(165, usd())));
     }
 }

@@ -4,14 +4,16 @@
 //!   application/json` on every call.
 //! - Limits: 10 requests/second shared by all calls of one adapter, evenly spaced; 429/503 on a
 //!   read are retried at most 3 times honouring `Retry-After`.
-//! - Purchases: `POST /orders` with `type: "validate"` first; if the validated total is above the
-//!   desk's quote the purchase stops with [`ProviderError::PriceChanged`]. Then exactly one
-//!   `type: "transaction"`; a lost reply is [`ProviderError::OutcomeUnknown`], never resent.
+//! - Purchases: the `type: "transaction"` `POST /orders` is the only request before the answer
+//!   (the dry run and the price rule are the app's, through [`Provider::validate_order`] and
+//!   [`Provider::validate_top_up`]); a lost reply is [`ProviderError::OutcomeUnknown`], never
+//!   resent. Lines take 1 to [`MAX_LINE_QUANTITY`] eSIMs (§6.1).
 //! - Client reference: eSIM Go has no field for it on orders (and no idempotency key). After a
 //!   purchase the adapter stores it as each new eSIM's `customerRef` (`PUT /esims`);
 //!   [`Provider::find_order`] first looks for eSIMs carrying it, then lists orders created since
 //!   the purchase was sent and matches them by bundle, quantity and (for top-ups) ICCID
-//!   (esimgo.md §6.5).
+//!   (esimgo.md §6.5), and says when another desk's reference is on a match;
+//!   [`Provider::claim_order`] puts the desk's reference on a match before it is adopted.
 
 mod delivery;
 mod errors;
@@ -48,6 +50,10 @@ pub const DEFAULT_BASE_URL: &str = "https://api.esim-go.com/v2.4";
 
 /// Catalogue page size asked for (the documented example uses 50; the maximum is undocumented).
 pub const CATALOGUE_PAGE_SIZE: u32 = 100;
+
+/// Most eSIMs one order line asks for: larger orders are fulfilled asynchronously and "the desk
+/// only ever orders quantity 1–5" (esimgo.md §6.1).
+pub const MAX_LINE_QUANTITY: u32 = 5;
 
 /// How the desk talks to eSIM Go.
 #[derive(Debug, Clone)]
@@ -172,11 +178,7 @@ impl EsimGo {
         lines: &[RequestLine],
         iccid: Option<&str>,
     ) -> Result<Reply, ProviderError> {
-        if lines.is_empty() || lines.iter().any(|l| l.quantity == 0) {
-            return Err(ProviderError::InvalidRequest {
-                message: "an order needs at least one line with a quantity of 1 or more".into(),
-            });
-        }
+        check_lines(lines)?;
         let body = wire::OrderRequest {
             kind,
             assign: true,
@@ -202,12 +204,11 @@ impl EsimGo {
         self.send(&call, op).await
     }
 
-    /// Validates and compares with the quote; `Err(PriceChanged)` when the provider wants more.
+    /// The dry run: eSIM Go's price now. `valid: false` is an error; nothing is compared here.
     async fn validate(
         &self,
         lines: &[RequestLine],
         iccid: Option<&str>,
-        quoted: Option<Money>,
     ) -> Result<ValidatedOrder, ProviderError> {
         let reply = self
             .post_order(wire::OrderType::Validate, lines, iccid)
@@ -223,19 +224,6 @@ impl EsimGo {
         )?;
         if order.valid == Some(false) {
             return Err(self.why_invalid(total).await);
-        }
-        if let Some(quoted) = quoted {
-            let higher = match quoted.compare(total) {
-                Ok(ordering) => ordering == std::cmp::Ordering::Less,
-                // A quote in another currency cannot stand.
-                Err(_) => true,
-            };
-            if higher {
-                return Err(ProviderError::PriceChanged {
-                    quoted,
-                    validated: total,
-                });
-            }
         }
         let mut priced = Vec::new();
         for line in order.order.unwrap_or_default() {
@@ -300,6 +288,26 @@ impl EsimGo {
         })
     }
 
+    /// `PUT /esims` (§7.3): `reference` as the eSIM's `customerRef`.
+    async fn put_customer_ref(&self, iccid: &str, reference: &str) -> Result<(), ProviderError> {
+        let body = wire::UpdateEsim {
+            iccid,
+            customer_ref: reference,
+        };
+        let bytes = serde_json::to_vec(&body).map_err(|e| ProviderError::Configuration {
+            message: e.to_string(),
+        })?;
+        let call = Call::new(Method::PUT, &["esims"], CallKind::Idempotent).json_body(bytes);
+        self.send(&call, Op::Other).await.map(|_| ())
+    }
+
+    /// `GET /esims/{iccid}` (§7.2): the eSIM's `customerRef`, `None` when empty.
+    async fn customer_ref(&self, iccid: &str) -> Result<Option<String>, ProviderError> {
+        let details: wire::EsimDetails =
+            self.get_json(Call::get(&["esims", iccid]), "eSIM").await?;
+        Ok(details.customer_ref.filter(|r| !r.trim().is_empty()))
+    }
+
     /// Stores the desk's reference on each new eSIM (`PUT /esims`, §7.3). Best effort: the
     /// purchase stands whatever happens here; failures become notes.
     async fn tag_esims(&self, placed: &mut PlacedOrder, client_reference: &str) {
@@ -309,21 +317,7 @@ impl EsimGo {
             .flat_map(|l| l.iccids.iter().map(|i| i.as_str().to_owned()))
             .collect();
         for iccid in iccids {
-            let body = wire::UpdateEsim {
-                iccid: &iccid,
-                customer_ref: client_reference,
-            };
-            let result = match serde_json::to_vec(&body) {
-                Ok(bytes) => {
-                    let call =
-                        Call::new(Method::PUT, &["esims"], CallKind::Idempotent).json_body(bytes);
-                    self.send(&call, Op::Other).await.map(|_| ())
-                }
-                Err(e) => Err(ProviderError::Configuration {
-                    message: e.to_string(),
-                }),
-            };
-            if let Err(e) = result {
+            if let Err(e) = self.put_customer_ref(&iccid, client_reference).await {
                 tracing::warn!(
                     provider = "esimgo",
                     error = e.code(),
@@ -335,6 +329,37 @@ impl EsimGo {
             }
         }
     }
+}
+
+/// Refuses, before anything is sent, what the desk never orders from eSIM Go: no line, or a
+/// line outside 1 to [`MAX_LINE_QUANTITY`] (§6.1).
+fn check_lines(lines: &[RequestLine]) -> Result<(), ProviderError> {
+    if lines.is_empty() {
+        return Err(ProviderError::InvalidRequest {
+            message: "an order needs at least one line".into(),
+        });
+    }
+    match lines
+        .iter()
+        .find(|l| !(1..=MAX_LINE_QUANTITY).contains(&l.quantity))
+    {
+        Some(line) => Err(ProviderError::InvalidRequest {
+            message: format!(
+                "quantity {} of {}: eSIM Go orders take 1 to {MAX_LINE_QUANTITY} eSIMs per line",
+                line.quantity,
+                crate::error::clip(&line.offering_code)
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The one line of a top-up.
+fn top_up_lines(request: &TopUpRequest) -> [RequestLine; 1] {
+    [RequestLine {
+        offering_code: request.offering_code.clone(),
+        quantity: 1,
+    }]
 }
 
 /// Parses a JSON reply; a reply that breaks the format is [`ProviderError::MalformedReply`].
@@ -469,16 +494,27 @@ impl Provider for EsimGo {
             .map_err(|reason| ProviderError::malformed("catalogue bundle", reason))
     }
 
+    /// `POST /orders` with `type: validate` (§6.1).
     async fn validate_order(
         &self,
         request: &OrderRequest,
     ) -> Result<ValidatedOrder, ProviderError> {
-        self.validate(&request.lines, None, None).await
+        self.validate(&request.lines, None).await
     }
 
+    /// The dry run of [`Provider::place_top_up`]'s order: `iccids: [iccid]`,
+    /// `allowReassign: false` (§6.4).
+    async fn validate_top_up(
+        &self,
+        request: &TopUpRequest,
+    ) -> Result<ValidatedOrder, ProviderError> {
+        self.validate(&top_up_lines(request), Some(request.esim.iccid.as_str()))
+            .await
+    }
+
+    /// One `type: transaction` `POST /orders`, the only request before the answer; then, best
+    /// effort, the desk's reference on each new eSIM (§7.3).
     async fn place_order(&self, request: &OrderRequest) -> Result<PlacedOrder, ProviderError> {
-        self.validate(&request.lines, None, Some(request.quoted_total))
-            .await?;
         let mut placed = self
             .transaction(
                 &request.lines,
@@ -505,6 +541,17 @@ impl Provider for EsimGo {
         reconcile::find_order(self, lookup).await
     }
 
+    /// Puts the desk's reference on each of the order's eSIMs that carries none, then reads
+    /// them all back: the order is this desk's only if every eSIM carries exactly its reference
+    /// (esimgo.md §6.5, §7.2, §7.3).
+    async fn claim_order(
+        &self,
+        order: &PlacedOrder,
+        client_reference: &str,
+    ) -> Result<bool, ProviderError> {
+        reconcile::claim_order(self, order, client_reference).await
+    }
+
     async fn activation_codes(
         &self,
         provider_reference: &str,
@@ -525,7 +572,7 @@ impl Provider for EsimGo {
             )
             .await?;
         let taken_at = time::OffsetDateTime::now_utc();
-        let packages = map::packages(reply, taken_at)?;
+        let packages = map::packages(reply, taken_at);
         let profile_status = match self
             .get_json::<wire::EsimDetails>(Call::get(&["esims", iccid]), "eSIM")
             .await
@@ -579,28 +626,13 @@ impl Provider for EsimGo {
         })
     }
 
-    /// Compatibility check, validate (price check), then one transaction with
-    /// `iccids: [iccid]` and `allowReassign: false` (§6.4).
+    /// One transaction with `iccids: [iccid]` and `allowReassign: false` (§6.4), the only
+    /// request: an incompatible bundle is refused by eSIM Go itself (the app may ask
+    /// [`Provider::check_top_up`] beforehand). The eSIM's `customerRef` is left alone: it names
+    /// the eSIM's first sale.
     async fn place_top_up(&self, request: &TopUpRequest) -> Result<PlacedOrder, ProviderError> {
         let iccid = request.esim.iccid.as_str();
-        if self
-            .check_top_up(&request.esim, &request.offering_code)
-            .await?
-            == TopUpCheck::Incompatible
-        {
-            return Err(ProviderError::InvalidRequest {
-                message: format!(
-                    "{} cannot be added to eSIM {iccid}; sell a new eSIM instead",
-                    request.offering_code
-                ),
-            });
-        }
-        let lines = [RequestLine {
-            offering_code: request.offering_code.clone(),
-            quantity: 1,
-        }];
-        self.validate(&lines, Some(iccid), Some(request.quoted_total))
-            .await?;
+        let lines = top_up_lines(request);
         let mut placed = self
             .transaction(
                 &lines,
@@ -622,37 +654,40 @@ impl Provider for EsimGo {
         Ok(placed)
     }
 
-    /// Revokes one assignment (`DELETE /esims/{iccid}/bundles/{name}/assignments/{id}`), or the
-    /// oldest unused one of a bundle (`DELETE /esims/{iccid}/bundles/{name}`, with
-    /// `refundToBalance` when asked). Orders and whole eSIMs cannot be cancelled in v2.4.
+    /// Revokes exactly the named assignment:
+    /// `DELETE /esims/{iccid}/bundles/{name}/assignments/{id}?type=transaction` (§8.3). Never the
+    /// by-name path, which lets eSIM Go pick "the oldest unused" one; never `refundToBalance`,
+    /// which needs an `offerId` the reference gives no way to learn, so a refund goes to
+    /// inventory. Orders and whole eSIMs cannot be cancelled in v2.4.
     async fn cancel(&self, target: &CancelTarget) -> Result<CancelOutcome, ProviderError> {
-        let (esim, offering_code, assignment_id, refund_to_balance) = match target {
+        let (esim, offering_code, assignment_id) = match target {
             CancelTarget::Package {
                 esim,
                 offering_code,
                 assignment_id,
-                refund_to_balance,
-            } => (esim, offering_code, assignment_id, *refund_to_balance),
+            } => (esim, offering_code, assignment_id.trim()),
             CancelTarget::Order { .. } => return Err(self.unsupported("cancelling an order")),
             CancelTarget::Esim { .. } => return Err(self.unsupported("cancelling an eSIM")),
         };
-        let iccid = esim.iccid.as_str();
-        let mut call = match assignment_id {
-            Some(id) if !refund_to_balance => Call::new(
-                Method::DELETE,
-                &["esims", iccid, "bundles", offering_code, "assignments", id],
-                CallKind::Once,
-            ),
-            _ => Call::new(
-                Method::DELETE,
-                &["esims", iccid, "bundles", offering_code],
-                CallKind::Once,
-            ),
-        };
-        call = call.query("type", "transaction");
-        if refund_to_balance {
-            call = call.query("refundToBalance", "true");
+        if assignment_id.is_empty() || offering_code.trim().is_empty() {
+            return Err(ProviderError::InvalidRequest {
+                message: "revoking needs the package's bundle and assignment id (refresh the eSIM's usage)".into(),
+            });
         }
+        let iccid = esim.iccid.as_str();
+        let call = Call::new(
+            Method::DELETE,
+            &[
+                "esims",
+                iccid,
+                "bundles",
+                offering_code,
+                "assignments",
+                assignment_id,
+            ],
+            CallKind::Once,
+        )
+        .query("type", "transaction");
         let reply = self.send(&call, Op::Revoke).await?;
         let status: Option<wire::StatusMessage> = serde_json::from_slice(&reply.body).ok();
         let message = status

@@ -1,12 +1,18 @@
-//! Finding the order behind a lost purchase reply (esimgo.md §6.5).
+//! Finding the order behind a lost purchase reply (esimgo.md §6.5), and claiming it.
 //!
 //! eSIM Go has no client reference on orders and no idempotency key. Two sources, best first:
-//! 1. eSIMs whose `customerRef` is the desk's reference (`GET /esims?filterBy=customerRef`):
-//!    present when the reply did arrive and the adapter tagged the eSIMs before the desk lost
-//!    track (e.g. a crash before the journal write). An order holding one of them is certain.
+//! 1. eSIMs whose `customerRef` is the desk's reference (`GET /esims?filterBy=customerRef`,
+//!    every page): present when the reply did arrive and the adapter tagged the eSIMs before the
+//!    desk lost track (e.g. a crash before the journal write), or after a claim. An order
+//!    holding one of them is certain.
 //! 2. Orders created since the purchase was sent, less a minute of clock skew
-//!    (`GET /orders?createdAt=gte:…&includeIccids=true`), whose lines have the same bundles and
-//!    quantities (and, for a top-up, the same ICCID): likely, not proof.
+//!    (`GET /orders?createdAt=gte:…&includeIccids=true`, every page), whose lines have the same
+//!    bundles and quantities (and, for a top-up, the same ICCID): likely, not proof.
+//!
+//! Nothing is guessed: a list longer than [`MAX_PAGES`] pages fails the lookup rather than
+//! answer from part of it, an order without a readable time keeps `created_at: None`, and a
+//! new-eSIM match whose eSIMs carry another desk's `customerRef` (§7.2) says so in
+//! [`OrderMatch::foreign_reference`].
 
 use std::collections::HashSet;
 
@@ -20,8 +26,10 @@ use crate::types::{MatchBasis, OrderLookup, OrderMatch, PlacedLine, PlacedOrder,
 
 /// Orders per page when listing (`limit`).
 const ORDERS_PAGE: u32 = 50;
-/// Pages of recent orders read at most.
-const MAX_ORDER_PAGES: u32 = 20;
+/// eSIMs per page when listing (`perPage`: one of 10, 25, 50, 100, §7.1).
+const ESIMS_PAGE: u32 = 100;
+/// Pages of one list read at most.
+pub(super) const MAX_PAGES: u32 = 200;
 /// Clock skew allowed between the desk and eSIM Go.
 const SKEW: Duration = Duration::minutes(1);
 
@@ -29,17 +37,26 @@ pub(super) async fn find_order(
     go: &EsimGo,
     lookup: &OrderLookup,
 ) -> Result<Vec<OrderMatch>, ProviderError> {
-    let tagged = if lookup.kind == OrderKind::NewEsim {
+    // Top-ups tag nothing: the eSIM's `customerRef` names its first sale, not the top-up.
+    let new_esims = lookup.kind == OrderKind::NewEsim;
+    let tagged = if new_esims {
         tagged_esims(go, &lookup.client_reference).await?
     } else {
         HashSet::new()
     };
     let since = lookup.sent_at - SKEW;
     let orders = recent_orders(go, since).await?;
-    let mut matches: Vec<OrderMatch> = orders
-        .into_iter()
-        .filter_map(|order| classify(order, lookup, &tagged, since))
-        .collect();
+    let mut matches = Vec::new();
+    for order in orders {
+        let Some(mut found) = classify(order, lookup, &tagged, since) else {
+            continue;
+        };
+        if new_esims {
+            found.foreign_reference =
+                foreign_reference(go, &found.order, &lookup.client_reference, &tagged).await?;
+        }
+        matches.push(found);
+    }
     matches.sort_by_key(|m| {
         (
             m.basis != MatchBasis::ClientReference,
@@ -77,7 +94,11 @@ fn classify(
     if basis == MatchBasis::ClientReference {
         order.client_reference = Some(lookup.client_reference.clone());
     }
-    Some(OrderMatch { order, basis })
+    Some(OrderMatch {
+        order,
+        basis,
+        foreign_reference: None,
+    })
 }
 
 /// Same bundles with the same quantities, in any order.
@@ -95,42 +116,141 @@ fn same_lines(placed: &[PlacedLine], wanted: &[RequestLine]) -> bool {
     !a.is_empty() && a == b
 }
 
-/// ICCIDs of eSIMs whose `customerRef` is exactly `reference` (the API filter is a substring
-/// match). A refusal of the filter itself is not fatal: the order list still decides.
-async fn tagged_esims(go: &EsimGo, reference: &str) -> Result<HashSet<Iccid>, ProviderError> {
-    let call = Call::get(&["esims"])
-        .query("filterBy", "customerRef")
-        .query("filter", reference)
-        .query("perPage", "100")
-        .query("page", "1");
-    let list: wire::EsimList = match go.get_json(call, "eSIM list").await {
-        Ok(list) => list,
-        Err(e @ (ProviderError::InvalidRequest { .. } | ProviderError::MalformedReply { .. })) => {
-            tracing::info!(
-                provider = "esimgo",
-                error = e.code(),
-                "eSIM lookup by reference failed"
-            );
-            return Ok(HashSet::new());
+/// Every eSIM of an order, once each.
+fn order_iccids(order: &PlacedOrder) -> Vec<Iccid> {
+    let mut out: Vec<Iccid> = Vec::new();
+    let all = order
+        .lines
+        .iter()
+        .flat_map(|l| l.iccids.iter())
+        .chain(order.esims.iter().map(|e| &e.iccid));
+    for iccid in all {
+        if !out.contains(iccid) {
+            out.push(iccid.clone());
         }
-        Err(e) => return Err(e),
-    };
-    Ok(list
-        .esims
-        .into_iter()
-        .filter(|e| e.customer_ref.as_deref() == Some(reference))
-        .filter_map(|e| Iccid::parse(e.iccid.as_deref()?).ok())
-        .collect())
+    }
+    out
 }
 
-/// `GET /orders` since `since`, every page (bounded). Unreadable orders are skipped.
+/// The first non-empty `customerRef` other than `reference` on the order's eSIMs
+/// (`GET /esims/{iccid}`, §7.2). eSIMs already known to carry `reference` are not read.
+async fn foreign_reference(
+    go: &EsimGo,
+    order: &PlacedOrder,
+    reference: &str,
+    tagged: &HashSet<Iccid>,
+) -> Result<Option<String>, ProviderError> {
+    for iccid in order_iccids(order) {
+        if tagged.contains(&iccid) {
+            continue;
+        }
+        if let Some(other) = go.customer_ref(iccid.as_str()).await?
+            && other != reference
+        {
+            return Ok(Some(other));
+        }
+    }
+    Ok(None)
+}
+
+/// [`crate::Provider::claim_order`] for eSIM Go. eSIM Go has no compare-and-set: two desks
+/// claiming the same order at the same instant could both read their own reference back. The
+/// read-back only narrows that window to one desk's write and the other's read.
+pub(super) async fn claim_order(
+    go: &EsimGo,
+    order: &PlacedOrder,
+    reference: &str,
+) -> Result<bool, ProviderError> {
+    if reference.trim().is_empty() {
+        return Err(ProviderError::InvalidRequest {
+            message: "claiming an order needs the desk's client reference".into(),
+        });
+    }
+    if order.kind == OrderKind::TopUp {
+        // A top-up's eSIM carries the reference of its first sale: there is nothing on the
+        // order a desk can mark, so there is nothing to claim.
+        return Ok(true);
+    }
+    let iccids = order_iccids(order);
+    if iccids.is_empty() {
+        tracing::warn!(
+            provider = "esimgo",
+            "order lists no eSIM; it cannot be marked as the desk's"
+        );
+        return Ok(false);
+    }
+    for iccid in &iccids {
+        match go.customer_ref(iccid.as_str()).await? {
+            None => go.put_customer_ref(iccid.as_str(), reference).await?,
+            Some(current) if current == reference => {}
+            // Another desk's: leave the rest of the order alone.
+            Some(_) => return Ok(false),
+        }
+    }
+    for iccid in &iccids {
+        if go.customer_ref(iccid.as_str()).await?.as_deref() != Some(reference) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// ICCIDs of eSIMs whose `customerRef` is exactly `reference` (the API filter is a substring
+/// match), every page. A refusal of the filter itself is not fatal: the order list still
+/// decides, and [`foreign_reference`] reads each candidate's eSIMs.
+async fn tagged_esims(go: &EsimGo, reference: &str) -> Result<HashSet<Iccid>, ProviderError> {
+    let mut out = HashSet::new();
+    for page in 1..=MAX_PAGES {
+        let call = Call::get(&["esims"])
+            .query("filterBy", "customerRef")
+            .query("filter", reference)
+            .query("perPage", ESIMS_PAGE.to_string())
+            .query("page", page.to_string());
+        let list: wire::EsimList = match go.get_json(call, "eSIM list").await {
+            Ok(list) => list,
+            Err(
+                e @ (ProviderError::InvalidRequest { .. } | ProviderError::MalformedReply { .. }),
+            ) if page == 1 => {
+                tracing::info!(
+                    provider = "esimgo",
+                    error = e.code(),
+                    "eSIM lookup by reference failed"
+                );
+                return Ok(HashSet::new());
+            }
+            Err(e) => return Err(e),
+        };
+        let received = list.esims.len();
+        out.extend(
+            list.esims
+                .into_iter()
+                .filter(|e| e.customer_ref.as_deref() == Some(reference))
+                .filter_map(|e| Iccid::parse(e.iccid.as_deref()?).ok()),
+        );
+        let more = match list.page_count {
+            Some(count) => page < count,
+            None => received >= ESIMS_PAGE as usize,
+        };
+        if !more {
+            return Ok(out);
+        }
+    }
+    Err(ProviderError::malformed(
+        "eSIM list",
+        format!("more than {MAX_PAGES} pages of eSIMs for one reference"),
+    ))
+}
+
+/// `GET /orders` since `since`, every page (at most [`MAX_PAGES`]). Unreadable orders are
+/// skipped; an order seen twice (the list shifts when orders arrive meanwhile) counts once.
 async fn recent_orders(
     go: &EsimGo,
     since: OffsetDateTime,
 ) -> Result<Vec<PlacedOrder>, ProviderError> {
     let bound = format!("gte:{}", format_instant(since));
     let mut out = Vec::new();
-    for page in 1..=MAX_ORDER_PAGES {
+    let mut seen = HashSet::new();
+    for page in 1..=MAX_PAGES {
         let call = Call::get(&["orders"])
             .query("includeIccids", "true")
             .query("page", page.to_string())
@@ -154,22 +274,31 @@ async fn recent_orders(
                 .map_err(|e| ProviderError::malformed("order", e))
                 .and_then(|o| map::placed_order(o, OrderKind::NewEsim, None));
             match parsed {
-                Ok(order) => out.push(order),
+                Ok(order) => {
+                    if seen.insert(order.provider_reference.clone()) {
+                        out.push(order);
+                    }
+                }
                 Err(e) => {
                     tracing::warn!(provider = "esimgo", error = %e, "order skipped while reconciling")
                 }
             }
         }
+        // Object form: walk 1..=pageCount, or stop on a short page when pageCount is absent.
+        // Bare array: one page (esimgo.md §6.2).
         let more = envelope
             && match page_count {
                 Some(count) => page < count,
                 None => received >= ORDERS_PAGE as usize,
             };
         if !more {
-            break;
+            return Ok(out);
         }
     }
-    Ok(out)
+    Err(ProviderError::malformed(
+        "order list",
+        format!("more than {MAX_PAGES} pages of orders since the purchase"),
+    ))
 }
 
 /// `2024-03-01T00:00:00.000Z`, as the reference's `createdAt` example.

@@ -1,5 +1,6 @@
 //! The adapter against a scripted local HTTP server: what goes on the wire, what comes back,
-//! and the purchase rules (validate first, never resend, lost reply = outcome unknown).
+//! and the purchase rules (the transaction is the only request before the answer, never resent,
+//! lost reply = outcome unknown).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -193,10 +194,24 @@ async fn envelope_without_page_count_stops_on_a_short_page() {
     assert_eq!(catalogue.offerings.len(), CATALOGUE_PAGE_SIZE as usize + 3);
 }
 
+/// `(method, path, order type)` of every request the server saw, in order.
+fn sequence(server: &TestServer) -> Vec<(String, String, Option<String>)> {
+    server
+        .requests()
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone(), order_type(r)))
+        .collect()
+}
+
+fn step(method: &str, path: &str, kind: Option<&str>) -> (String, String, Option<String>) {
+    (method.to_owned(), path.to_owned(), kind.map(str::to_owned))
+}
+
 #[tokio::test]
-async fn place_order_validates_then_buys_once_and_tags_the_esim() {
+async fn place_order_sends_only_the_transaction_then_tags_the_esim() {
     let server = order_server(VALIDATE_OK, Respond::json(200, TRANSACTION_OK)).await;
-    let go = adapter(&server, Some(usd()));
+    // No configured currency: even the organisation is not read before buying.
+    let go = adapter(&server, None);
     let placed = go.place_order(&request(165)).await.unwrap();
     assert_eq!(
         placed.provider_reference,
@@ -216,18 +231,21 @@ async fn place_order_validates_then_buys_once_and_tags_the_esim() {
     );
     assert!(placed.notes.is_empty(), "{:?}", placed.notes);
 
+    assert_eq!(
+        sequence(&server),
+        [
+            step("POST", "/v2.4/orders", Some("transaction")),
+            step("PUT", "/v2.4/esims", None),
+        ]
+    );
     let orders = server.calls("POST", "/v2.4/orders");
-    assert_eq!(orders.len(), 2);
     assert_eq!(
         orders[0].json(),
-        serde_json::json!({"type": "validate", "assign": true,
+        serde_json::json!({"type": "transaction", "assign": true,
             "order": [{"type": "bundle", "quantity": 1, "item": "esim_1GB_7D_NL_V2", "allowReassign": false}]})
     );
-    assert_eq!(orders[1].json()["type"], "transaction");
-    assert_eq!(orders[1].json()["order"], orders[0].json()["order"]);
-    assert_eq!(orders[1].header("content-type"), Some("application/json"));
+    assert_eq!(orders[0].header("content-type"), Some("application/json"));
     let tags = server.calls("PUT", "/v2.4/esims");
-    assert_eq!(tags.len(), 1);
     assert_eq!(
         tags[0].json(),
         serde_json::json!({"iccid": "8944000100000000017", "customerRef": "desk-42"})
@@ -235,36 +253,59 @@ async fn place_order_validates_then_buys_once_and_tags_the_esim() {
 }
 
 #[tokio::test]
-async fn a_higher_price_stops_before_buying() {
-    let validate = r#"{"order": [], "total": 1.99, "valid": true, "currency": "USD"}"#;
-    let server = order_server(validate, Respond::json(200, TRANSACTION_OK)).await;
+async fn the_price_is_not_the_adapters_business() {
+    // A quote far below eSIM Go's price: the adapter buys anyway (the app has compared).
+    let server = order_server(VALIDATE_OK, Respond::json(200, TRANSACTION_OK)).await;
     let go = adapter(&server, Some(usd()));
-    let err = go.place_order(&request(165)).await.unwrap_err();
+    let placed = go.place_order(&request(1)).await.unwrap();
+    assert_eq!(placed.total, Some(Money::from_minor(165, usd())));
+    assert_eq!(server.calls("POST", "/v2.4/orders").len(), 1);
+}
+
+#[tokio::test]
+async fn line_quantities_outside_one_to_five_are_refused_before_sending() {
+    let server = order_server(VALIDATE_OK, Respond::json(200, TRANSACTION_OK)).await;
+    let go = adapter(&server, Some(usd()));
+    for quantity in [0, 6, 1000] {
+        let mut r = request(165);
+        r.lines[0].quantity = quantity;
+        let err = go.place_order(&r).await.unwrap_err();
+        assert_eq!(err.code(), "invalid_request", "{quantity}: {err}");
+        assert!(err.to_string().contains("1 to 5"), "{err}");
+        assert_eq!(
+            go.validate_order(&r).await.unwrap_err().code(),
+            "invalid_request"
+        );
+    }
+    let mut r = request(165);
+    r.lines.push(RequestLine {
+        offering_code: "esim_3GB_30D_NL_V2".into(),
+        quantity: 6,
+    });
     assert_eq!(
-        err,
-        ProviderError::PriceChanged {
-            quoted: Money::from_minor(165, usd()),
-            validated: Money::from_minor(199, usd()),
-        }
+        go.place_order(&r).await.unwrap_err().code(),
+        "invalid_request"
     );
-    assert!(
-        server
-            .requests()
-            .iter()
-            .all(|r| order_type(r).as_deref() != Some("transaction"))
+    assert!(server.requests().is_empty());
+    // 5 is still an order.
+    let mut r = request(165);
+    r.lines[0].quantity = 5;
+    go.place_order(&r).await.unwrap();
+    assert_eq!(
+        server.calls("POST", "/v2.4/orders")[0].json()["order"][0]["quantity"],
+        5
     );
 }
 
 #[tokio::test]
-async fn a_lower_or_equal_price_goes_through() {
-    let server = order_server(VALIDATE_OK, Respond::json(200, TRANSACTION_OK)).await;
+async fn a_transaction_total_with_three_decimals_is_a_completed_purchase() {
+    let reply = TRANSACTION_OK.replace(r#""total": 1.65"#, r#""total": 1.645"#);
+    assert_ne!(reply, TRANSACTION_OK);
+    let server = order_server(VALIDATE_OK, Respond::json(200, &reply)).await;
     let go = adapter(&server, Some(usd()));
-    assert!(go.place_order(&request(200)).await.is_ok());
-    assert!(go.place_order(&request(165)).await.is_ok());
-    assert!(matches!(
-        go.place_order(&request(164)).await,
-        Err(ProviderError::PriceChanged { .. })
-    ));
+    let placed = go.place_order(&request(165)).await.unwrap();
+    assert_eq!(placed.status, OrderStatus::Completed);
+    assert_eq!(placed.total, Some(Money::from_minor(165, usd())));
 }
 
 #[tokio::test]
@@ -445,7 +486,7 @@ async fn invalid_dry_run_with_low_balance_is_insufficient_balance() {
     })
     .await;
     let go = adapter(&server, Some(usd()));
-    let err = go.place_order(&request(165)).await.unwrap_err();
+    let err = go.validate_order(&request(165)).await.unwrap_err();
     assert_eq!(err.code(), "insufficient_balance", "{err}");
     assert!(
         server
@@ -620,6 +661,8 @@ async fn find_order_after_a_lost_reply() {
     let server = TestServer::start("/v2.4", |r| {
         if r.path.ends_with("/esims") {
             Respond::json(200, r#"{"esims": [], "pageCount": 1, "rows": 0, "pageSize": 100}"#)
+        } else if r.path.starts_with("/v2.4/esims/") {
+            Respond::json(200, r#"{"iccid": "8944000100000000017", "customerRef": ""}"#)
         } else {
             let other = TRANSACTION_OK
                 .replace("esim_1GB_7D_NL_V2", "esim_3GB_30D_NL_V2")
@@ -639,9 +682,15 @@ async fn find_order_after_a_lost_reply() {
     let found = go.find_order(&lookup).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].basis, MatchBasis::ContentsAndTime);
+    assert_eq!(found[0].foreign_reference, None);
     assert_eq!(
         found[0].order.provider_reference,
         "e268b769-1cb3-4335-aed8-52ecb78425e9"
+    );
+    // The candidate's eSIM was read for another desk's reference.
+    assert_eq!(
+        server.calls("GET", "/v2.4/esims/8944000100000000017").len(),
+        1
     );
     let list = &server.calls("GET", "/v2.4/orders")[0];
     assert_eq!(
@@ -673,6 +722,274 @@ async fn find_order_by_tagged_esim_is_certain() {
     let found = go.find_order(&lookup).await.unwrap();
     assert_eq!(found[0].basis, MatchBasis::ClientReference);
     assert_eq!(found[0].order.client_reference.as_deref(), Some("desk-42"));
+}
+
+/// `count` orders of `esim_3GB_30D_NL_V2` (never the one looked for), with distinct references.
+fn other_orders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|i| {
+            TRANSACTION_OK
+                .replace("esim_1GB_7D_NL_V2", "esim_3GB_30D_NL_V2")
+                .replace("e268b769", &format!("{i:08x}"))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[tokio::test]
+async fn find_order_reads_every_page_of_tagged_esims_and_orders() {
+    // Page 1 of the eSIM list holds 100 eSIMs of other references; ours is on page 2. The
+    // order is on page 3 of 3 of the order list.
+    let server = TestServer::start("/v2.4", |r| {
+        let page: usize = r.query_value("page").unwrap_or("1").parse().unwrap();
+        if r.path.ends_with("/esims") {
+            let esims = if page == 1 {
+                (0..100)
+                    .map(|i| {
+                        format!(
+                            r#"{{"iccid": "89440001000000{i:05}", "customerRef": "desk-42{i}"}}"#
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            } else {
+                r#"{"iccid": "8944000100000000017", "customerRef": "desk-42"}"#.to_owned()
+            };
+            Respond::json(
+                200,
+                &format!(r#"{{"esims": [{esims}], "pageCount": 2, "rows": 101, "pageSize": 100}}"#),
+            )
+        } else if r.path.ends_with("/orders") {
+            let orders = match page {
+                1 | 2 => other_orders(page * 100, 50),
+                _ => TRANSACTION_OK.to_owned(),
+            };
+            Respond::json(
+                200,
+                &format!(
+                    r#"{{"orders": [{orders}], "pageCount": 3, "rows": 101, "pageSize": 50}}"#
+                ),
+            )
+        } else {
+            Respond::json(404, r#"{"message": "no route"}"#)
+        }
+    })
+    .await;
+    let go = adapter(&server, Some(usd()));
+    let lookup = OrderLookup::for_order(&request(165), datetime!(2025-06-01 10:16:00 UTC));
+    let found = go.find_order(&lookup).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].basis, MatchBasis::ClientReference);
+    assert_eq!(found[0].foreign_reference, None);
+    let pages = |path: &str| -> Vec<String> {
+        server
+            .calls("GET", path)
+            .iter()
+            .map(|r| r.query_value("page").unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(pages("/v2.4/esims"), ["1", "2"]);
+    assert_eq!(pages("/v2.4/orders"), ["1", "2", "3"]);
+    // Tagged with our reference: not read again.
+    assert!(
+        server
+            .calls("GET", "/v2.4/esims/8944000100000000017")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn find_order_fails_rather_than_answer_from_part_of_the_list() {
+    let server = TestServer::start("/v2.4", |r| {
+        if r.path.ends_with("/esims") {
+            Respond::json(200, r#"{"esims": [], "pageCount": 1}"#)
+        } else {
+            Respond::json(
+                200,
+                &format!(
+                    r#"{{"orders": [{}], "pageCount": 100000}}"#,
+                    other_orders(0, 1)
+                ),
+            )
+        }
+    })
+    .await;
+    let go = adapter(&server, Some(usd()));
+    let lookup = OrderLookup::for_order(&request(165), datetime!(2025-06-01 10:16:00 UTC));
+    let err = go.find_order(&lookup).await.unwrap_err();
+    assert_eq!(err.code(), "malformed_reply", "{err}");
+    assert_eq!(
+        server.calls("GET", "/v2.4/orders").len(),
+        reconcile::MAX_PAGES as usize
+    );
+}
+
+#[tokio::test]
+async fn find_order_names_another_desks_reference() {
+    let server = TestServer::start("/v2.4", |r| {
+        if r.path.ends_with("/esims") {
+            Respond::json(200, r#"{"esims": [], "pageCount": 1}"#)
+        } else if r.path.starts_with("/v2.4/esims/") {
+            Respond::json(
+                200,
+                r#"{"iccid": "8944000100000000017", "customerRef": "other-desk-9"}"#,
+            )
+        } else {
+            Respond::json(
+                200,
+                &format!(r#"{{"orders": [{TRANSACTION_OK}], "pageCount": 1}}"#),
+            )
+        }
+    })
+    .await;
+    let go = adapter(&server, Some(usd()));
+    let lookup = OrderLookup::for_order(&request(165), datetime!(2025-06-01 10:16:00 UTC));
+    let found = go.find_order(&lookup).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].basis, MatchBasis::ContentsAndTime);
+    assert_eq!(found[0].foreign_reference.as_deref(), Some("other-desk-9"));
+
+    // A top-up's eSIM carries its first sale's reference: that says nothing about the top-up.
+    let top_up = OrderLookup {
+        kind: OrderKind::TopUp,
+        esim: Some(EsimHandle::iccid(
+            Iccid::parse("8944000100000000017").unwrap(),
+        )),
+        ..lookup
+    };
+    let found = go.find_order(&top_up).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].foreign_reference, None);
+}
+
+#[tokio::test]
+async fn find_order_keeps_an_unreadable_time_unknown() {
+    let undated = TRANSACTION_OK.replace(r#""createdDate": "2025-06-01T10:16:02.5Z", "#, "");
+    assert_ne!(undated, TRANSACTION_OK);
+    let server = TestServer::start("/v2.4", move |r| {
+        if r.path.ends_with("/esims") {
+            Respond::json(200, r#"{"esims": [], "pageCount": 1}"#)
+        } else if r.path.starts_with("/v2.4/esims/") {
+            Respond::json(200, r#"{"iccid": "8944000100000000017"}"#)
+        } else {
+            Respond::json(
+                200,
+                &format!(r#"{{"orders": [{undated}], "pageCount": 1}}"#),
+            )
+        }
+    })
+    .await;
+    let go = adapter(&server, Some(usd()));
+    let lookup = OrderLookup::for_order(&request(165), datetime!(2025-06-01 10:16:00 UTC));
+    let found = go.find_order(&lookup).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].order.created_at, None);
+}
+
+/// A server holding one `customerRef` per eSIM, changed by `PUT /esims`.
+fn ref_server(
+    refs: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+) -> impl Fn(&Recorded) -> Respond + Send + Sync + 'static {
+    move |r| {
+        let mut refs = refs.lock().unwrap();
+        if r.method == "PUT" && r.path == "/v2.4/esims" {
+            let body = r.json();
+            refs.insert(
+                body["iccid"].as_str().unwrap().to_owned(),
+                body["customerRef"].as_str().unwrap().to_owned(),
+            );
+            Respond::json(200, r#"{"status": "success"}"#)
+        } else if let Some(iccid) = r.path.strip_prefix("/v2.4/esims/") {
+            let current = refs.get(iccid).cloned().unwrap_or_default();
+            Respond::json(
+                200,
+                &serde_json::json!({"iccid": iccid, "customerRef": current}).to_string(),
+            )
+        } else {
+            Respond::json(404, r#"{"message": "no route"}"#)
+        }
+    }
+}
+
+fn two_esim_order() -> PlacedOrder {
+    PlacedOrder {
+        provider_reference: "e268b769".into(),
+        client_reference: None,
+        kind: OrderKind::NewEsim,
+        status: OrderStatus::Completed,
+        total: None,
+        created_at: None,
+        lines: vec![crate::types::PlacedLine {
+            offering_code: "esim_1GB_7D_NL_V2".into(),
+            quantity: 2,
+            iccids: vec![
+                Iccid::parse("8944000100000000017").unwrap(),
+                Iccid::parse("8944000100000000025").unwrap(),
+            ],
+        }],
+        esims: vec![],
+        notes: vec![],
+    }
+}
+
+#[tokio::test]
+async fn claim_order_tags_untagged_esims_and_reads_them_back() {
+    let refs = Arc::new(std::sync::Mutex::new(std::collections::HashMap::from([(
+        "8944000100000000025".to_owned(),
+        "desk-42".to_owned(),
+    )])));
+    let server = TestServer::start("/v2.4", ref_server(Arc::clone(&refs))).await;
+    let go = adapter(&server, Some(usd()));
+    assert!(go.claim_order(&two_esim_order(), "desk-42").await.unwrap());
+    // Only the eSIM without a reference was written.
+    let puts = server.calls("PUT", "/v2.4/esims");
+    assert_eq!(puts.len(), 1);
+    assert_eq!(
+        puts[0].json(),
+        serde_json::json!({"iccid": "8944000100000000017", "customerRef": "desk-42"})
+    );
+    // Both read before, both read back after.
+    assert_eq!(
+        server.calls("GET", "/v2.4/esims/8944000100000000017").len(),
+        2
+    );
+    assert_eq!(
+        server.calls("GET", "/v2.4/esims/8944000100000000025").len(),
+        2
+    );
+    // Claiming again changes nothing and still holds.
+    assert!(go.claim_order(&two_esim_order(), "desk-42").await.unwrap());
+    assert_eq!(server.calls("PUT", "/v2.4/esims").len(), 1);
+}
+
+#[tokio::test]
+async fn claim_order_refuses_an_order_another_desk_holds() {
+    let refs = Arc::new(std::sync::Mutex::new(std::collections::HashMap::from([(
+        "8944000100000000025".to_owned(),
+        "desk-other".to_owned(),
+    )])));
+    let server = TestServer::start("/v2.4", ref_server(Arc::clone(&refs))).await;
+    let go = adapter(&server, Some(usd()));
+    assert!(!go.claim_order(&two_esim_order(), "desk-42").await.unwrap());
+    // The other desk's reference is never overwritten.
+    assert_eq!(refs.lock().unwrap()["8944000100000000025"], "desk-other");
+    assert!(
+        server
+            .calls("PUT", "/v2.4/esims")
+            .iter()
+            .all(|r| r.json()["iccid"] != "8944000100000000025")
+    );
+    // An order with no eSIM cannot be marked, so it is not claimed.
+    let mut empty = two_esim_order();
+    empty.lines.clear();
+    assert!(!go.claim_order(&empty, "desk-42").await.unwrap());
+    assert_eq!(
+        go.claim_order(&two_esim_order(), " ")
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid_request"
+    );
 }
 
 #[tokio::test]
@@ -708,19 +1025,31 @@ async fn usage_reads_bundles_and_profile() {
 }
 
 #[tokio::test]
-async fn top_up_checks_validates_and_targets_the_esim() {
+async fn usage_with_an_unknown_state_keeps_every_package() {
     let server = TestServer::start("/v2.4", |r| {
-        if r.path.contains("/compatible/") {
-            Respond::json(200, r#"{"compatible": true}"#)
+        if r.path.ends_with("/bundles") {
+            Respond::json(
+                200,
+                r#"{"bundles": [{"name": "esim_1GB_7D_NL_V2", "assignments": [
+                  {"id": "1", "bundleState": "queued", "initialQuantity": 1000000000, "remainingQuantity": 1000000000},
+                  {"id": "2", "bundleState": "paused", "initialQuantity": 1000000000, "remainingQuantity": 3}]}]}"#,
+            )
         } else {
-            match order_type(r).as_deref() {
-                Some("validate") => Respond::json(200, VALIDATE_OK),
-                _ => Respond::json(200, TRANSACTION_OK),
-            }
+            Respond::json(200, r#"{"iccid": "8944000100000000017", "profileStatus": "Released"}"#)
         }
     })
     .await;
     let go = adapter(&server, Some(usd()));
+    let esim = EsimHandle::iccid(Iccid::parse("8944000100000000017").unwrap());
+    let usage = go.usage(&esim).await.unwrap();
+    let states: Vec<PackageState> = usage.packages.iter().map(|p| p.package.state).collect();
+    assert_eq!(states, [PackageState::Queued, PackageState::Unknown]);
+}
+
+#[tokio::test]
+async fn top_up_sends_only_the_transaction_onto_the_esim() {
+    let server = order_server(VALIDATE_OK, Respond::json(200, TRANSACTION_OK)).await;
+    let go = adapter(&server, None);
     let esim = EsimHandle::iccid(Iccid::parse("8944000100000000017").unwrap());
     let placed = go
         .place_top_up(&TopUpRequest {
@@ -734,25 +1063,76 @@ async fn top_up_checks_validates_and_targets_the_esim() {
         .unwrap();
     assert_eq!(placed.kind, OrderKind::TopUp);
     assert!(placed.notes.is_empty(), "{:?}", placed.notes);
-    let orders = server.calls("POST", "/v2.4/orders");
-    assert_eq!(orders.len(), 2);
+    // No compatibility check, no dry run, and the eSIM's reference is left alone.
     assert_eq!(
-        orders[1].json()["order"][0],
+        sequence(&server),
+        [step("POST", "/v2.4/orders", Some("transaction"))]
+    );
+    assert_eq!(
+        server.requests()[0].json()["order"][0],
         serde_json::json!({"type": "bundle", "quantity": 1, "item": "esim_1GB_7D_NL_V2",
             "iccids": ["8944000100000000017"], "allowReassign": false})
-    );
-    // Top-ups do not overwrite the eSIM's reference.
-    assert!(server.calls("PUT", "/esims").is_empty());
-    assert_eq!(
-        server.calls("GET", "/compatible/esim_1GB_7D_NL_V2")[0].path,
-        "/v2.4/esims/8944000100000000017/compatible/esim_1GB_7D_NL_V2"
     );
 }
 
 #[tokio::test]
-async fn incompatible_top_up_buys_nothing() {
-    let server =
-        TestServer::start("/v2.4", |_| Respond::json(200, r#"{"compatible": false}"#)).await;
+async fn a_top_up_that_lands_elsewhere_says_so() {
+    let elsewhere = TRANSACTION_OK.replace("8944000100000000017", "8944000100000000025");
+    let server = order_server(VALIDATE_OK, Respond::json(200, &elsewhere)).await;
+    let go = adapter(&server, Some(usd()));
+    let placed = go
+        .place_top_up(&TopUpRequest {
+            client_reference: "desk-43".into(),
+            esim: EsimHandle::iccid(Iccid::parse("8944000100000000017").unwrap()),
+            offering_code: "esim_1GB_7D_NL_V2".into(),
+            quoted_total: Money::from_minor(165, usd()),
+            payment_reference: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(placed.notes.len(), 1, "{:?}", placed.notes);
+    assert!(
+        placed.notes[0].contains("did not land"),
+        "{:?}",
+        placed.notes
+    );
+}
+
+#[tokio::test]
+async fn validate_top_up_is_the_dry_run_onto_the_esim() {
+    let server = order_server(VALIDATE_OK, Respond::Drop).await;
+    let go = adapter(&server, Some(usd()));
+    let v = go
+        .validate_top_up(&TopUpRequest {
+            client_reference: "desk-43".into(),
+            esim: EsimHandle::iccid(Iccid::parse("8944000100000000017").unwrap()),
+            offering_code: "esim_1GB_7D_NL_V2".into(),
+            quoted_total: Money::from_minor(1, usd()),
+            payment_reference: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(v.total, Money::from_minor(165, usd()));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].json(),
+        serde_json::json!({"type": "validate", "assign": true,
+            "order": [{"type": "bundle", "quantity": 1, "item": "esim_1GB_7D_NL_V2",
+                "iccids": ["8944000100000000017"], "allowReassign": false}]})
+    );
+}
+
+#[tokio::test]
+async fn an_incompatible_top_up_is_refused_by_esim_go() {
+    let server = order_server(
+        VALIDATE_OK,
+        Respond::json(
+            400,
+            r#"{"message": "Bundle is not compatible with the eSIM"}"#,
+        ),
+    )
+    .await;
     let go = adapter(&server, Some(usd()));
     let err = go
         .place_top_up(&TopUpRequest {
@@ -782,8 +1162,7 @@ async fn revoke_one_assignment_once() {
         .cancel(&CancelTarget::Package {
             esim: EsimHandle::iccid(Iccid::parse("8944000100000000017").unwrap()),
             offering_code: "esim_1GB_7D_NL_V2".into(),
-            assignment_id: Some("215009266".into()),
-            refund_to_balance: false,
+            assignment_id: "215009266".into(),
         })
         .await
         .unwrap();
@@ -805,14 +1184,28 @@ async fn revoke_one_assignment_once() {
         "unsupported"
     );
 
+    assert!(r.query_value("refundToBalance").is_none());
+    assert_eq!(server.requests().len(), 1);
+
+    // Without an assignment id nothing is sent: eSIM Go would pick one itself.
+    let err = go
+        .cancel(&CancelTarget::Package {
+            esim: EsimHandle::iccid(Iccid::parse("8944000100000000017").unwrap()),
+            offering_code: "esim_1GB_7D_NL_V2".into(),
+            assignment_id: " ".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_request");
+    assert_eq!(server.requests().len(), 1);
+
     let server = TestServer::start("/v2.4", |_| Respond::json(503, "")).await;
     let go = adapter(&server, Some(usd()));
     let err = go
         .cancel(&CancelTarget::Package {
             esim: EsimHandle::iccid(Iccid::parse("8944000100000000017").unwrap()),
             offering_code: "esim_1GB_7D_NL_V2".into(),
-            assignment_id: None,
-            refund_to_balance: false,
+            assignment_id: "215009266".into(),
         })
         .await
         .unwrap_err();

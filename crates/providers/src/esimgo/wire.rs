@@ -259,12 +259,13 @@ pub(super) struct OrderList {
 // ---------------------------------------------------------------------------------------------
 // eSIMs (§7)
 
-/// `GET /esims` (§7.1).
+/// `GET /esims` (§7.1), with the paging fields next to `esims` (assumed, as the catalogue).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct EsimList {
     #[serde(default)]
     pub esims: Vec<EsimListItem>,
+    pub page_count: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,6 +288,8 @@ pub(super) struct UpdateEsim<'a> {
 #[serde(rename_all = "camelCase")]
 pub(super) struct EsimDetails {
     pub profile_status: Option<String>,
+    /// The reference some desk stored with `PUT /esims` (§7.3); empty or absent when none.
+    pub customer_ref: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------

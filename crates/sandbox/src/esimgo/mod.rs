@@ -14,7 +14,7 @@ pub mod wire;
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, OriginalUri, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -24,7 +24,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
-use crate::app::AppState;
+use crate::app::{AppState, lock};
 use crate::faults;
 use wire::Message;
 
@@ -75,8 +75,23 @@ async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "Not Found")
 }
 
-/// API key first (403 before anything else), then the rate limit, then injected faults.
+/// Logs the request (for [`crate::Admin::requests`]); then the API key (403 before anything
+/// else), the rate limit, and injected faults.
 async fn gate(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().as_str().to_owned();
+    // Inside a nested router the URI lost its prefix; log the path the client sent.
+    let (path, query) = req.extensions().get::<OriginalUri>().map_or_else(
+        || (req.uri().path().to_owned(), req.uri().query()),
+        |u| (u.path().to_owned(), u.query()),
+    );
+    let query = query.unwrap_or("").to_owned();
+    // The dry run and the purchase share method and path: only the body tells them apart.
+    let (req, order_type) = if faults::is_order_post(&method, &path) {
+        faults::read_order_type(req).await
+    } else {
+        (req, None)
+    };
+    let seq = lock(&app.requests).start(method, path, query, order_type.clone());
     let ip = client_addr(req.extensions()).map(|a| a.ip());
     let key = app.esimgo_api_key();
     let key_ok = req
@@ -94,9 +109,11 @@ async fn gate(State(app): State<AppState>, req: Request, next: Next) -> Response
             .insert("retry-after", HeaderValue::from(retry_after));
         r
     } else {
-        faults::run(&app, req, next).await
+        faults::run(&app, req, next, order_type.as_deref()).await
     };
     window.write_headers(response.headers_mut());
+    // Not reached when a fault drops the connection: the log keeps `status: None`.
+    lock(&app.requests).finish(seq, response.status().as_u16());
     response
 }
 
