@@ -5,122 +5,14 @@
 //! with an unlocked gnome-keyring.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::sync::Arc;
 
-use esimdesk_sandbox::{BlockingSandbox, FaultKind, FaultSpec, SandboxConfig, start_blocking};
+use esimdesk_sandbox::{FaultKind, FaultSpec};
 use serde_json::Value;
 
-struct Desk {
-    _dir: tempfile::TempDir,
-    data: PathBuf,
-    sandbox: BlockingSandbox,
-    /// A unique account id per test, so tests sharing one keychain never meet.
-    account: String,
-}
+mod common;
 
-fn desk() -> Desk {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let sandbox = start_blocking(SandboxConfig::for_tests()).unwrap();
-    let account = format!("esimgo-{}", std::process::id() as u64 * 1000 + next_id());
-    Desk {
-        _dir: dir,
-        data,
-        sandbox,
-        account,
-    }
-}
-
-fn next_id() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::SeqCst)
-}
-
-/// `esimdesk --data-dir DATA`, without the crash-test pause.
-fn esimdesk(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_esimdesk"));
-    c.arg("--data-dir").arg(data);
-    c.env_remove("ESIMDESK_TEST_PAUSE_AT");
-    c
-}
-
-fn run_in(data: &Path, args: &[&str]) -> Output {
-    esimdesk(data)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-/// Runs a command that must succeed and returns its JSON.
-fn json_in(data: &Path, args: &[&str]) -> Value {
-    let out = run_in(data, args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-impl Desk {
-    fn cmd(&self) -> Command {
-        esimdesk(&self.data)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        run_in(&self.data, args)
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        json_in(&self.data, args)
-    }
-
-    fn add_account(&self, key: &str) -> Output {
-        let mut child = self
-            .cmd()
-            .args([
-                "providers",
-                "add",
-                "esimgo",
-                "--id",
-                &self.account,
-                "--json",
-                "--base-url",
-            ])
-            .arg(self.sandbox.esimgo_base_url())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{key}\n").as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn ready(&self) {
-        let out = self.add_account(self.sandbox.esimgo_api_key());
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        self.json(&["sync", "--json"]);
-    }
-
-    fn remove_account(&self) {
-        let _ = self.run(&["providers", "remove", &self.account]);
-    }
-}
+use common::*;
 
 #[test]
 #[ignore = "needs a Secret Service: cargo xtask test runs it"]
@@ -250,98 +142,6 @@ fn a_wrong_key_is_refused_and_nothing_is_stored() {
     assert!(list.as_array().unwrap().is_empty());
 }
 
-fn order_states(d: &Desk) -> Vec<(String, String)> {
-    d.json(&["orders", "--json"])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| {
-            (
-                o["order"]["client_reference"].as_str().unwrap().to_owned(),
-                o["order"]["state"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn wait_for(path: &Path) {
-    for _ in 0..600 {
-        if path.exists() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the purchase never reached the pause point");
-}
-
-#[test]
-#[ignore = "needs a Secret Service: cargo xtask test runs it"]
-fn sigkill_at_every_step_then_reconcile_gives_exactly_one_order() {
-    // (step at which the process is killed, whether the provider has the order by then)
-    for (step, bought) in [
-        ("journaled", false),
-        ("validated", false),
-        ("submitting", false),
-        ("answered", true),
-        ("delivered", true),
-    ] {
-        let d = desk();
-        d.ready();
-        let reference = format!("crash-{step}");
-        let marker = d.data.join("paused");
-        let mut child = d
-            .cmd()
-            .args([
-                "order",
-                "place",
-                "--provider",
-                &d.account,
-                "--offering",
-                "esim_1GB_7D_NL_V2",
-            ])
-            .args(["--reference", &reference])
-            .env("ESIMDESK_TEST_PAUSE_AT", step)
-            .env("ESIMDESK_TEST_PAUSE_FILE", &marker)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        wait_for(&marker);
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-
-        let at_provider = d.sandbox.admin().order_references().len();
-        assert_eq!(
-            at_provider,
-            usize::from(bought),
-            "{step}: orders at the provider"
-        );
-
-        let settled = d.json(&["reconcile", "--grace-seconds", "0", "--json"]);
-        let expected = if bought { "completed" } else { "failed" };
-        assert_eq!(
-            order_states(&d),
-            vec![(reference.clone(), expected.to_owned())],
-            "{step}: {settled}"
-        );
-        assert_eq!(
-            d.sandbox.admin().order_references().len(),
-            usize::from(bought),
-            "{step}: reconciliation never buys"
-        );
-        if bought {
-            // The eSIM the provider issued is the one the desk now holds, with its code.
-            let iccid = d.sandbox.admin().iccids()[0].clone();
-            let found = d.json(&["esim", "find", &iccid, "--json"]);
-            assert_eq!(found.as_array().unwrap().len(), 1, "{step}: {found}");
-        }
-        // A second reconcile has nothing left to do.
-        let again = d.json(&["reconcile", "--grace-seconds", "0", "--json"]);
-        assert!(again.as_array().unwrap().is_empty(), "{step}: {again}");
-        d.remove_account();
-    }
-}
-
 #[test]
 #[ignore = "needs a Secret Service: cargo xtask test runs it"]
 fn a_reply_lost_after_commit_is_unknown_then_reconciled_never_rebought() {
@@ -444,7 +244,10 @@ fn search_works_offline_and_buying_says_it_needs_the_network() {
         sandbox,
         account: _,
     } = d;
-    sandbox.shutdown();
+    match Arc::try_unwrap(sandbox) {
+        Ok(sandbox) => sandbox.shutdown(),
+        Err(_) => panic!("the test holds the only handle to its sandbox"),
+    }
 
     let hits = json_in(&data, &["search", "NL", "--min-data", "1GB", "--json"]);
     assert!(

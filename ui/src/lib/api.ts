@@ -21,6 +21,7 @@ import type { MarkupRule } from "../bindings/MarkupRule";
 import type { MarkupScope } from "../bindings/MarkupScope";
 import type { ProviderKind } from "../bindings/ProviderKind";
 import type { Reconciled } from "../bindings/Reconciled";
+import type { RevokeInput } from "../bindings/RevokeInput";
 import type { RevokeOutcome } from "../bindings/RevokeOutcome";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { SearchQuery } from "../bindings/SearchQuery";
@@ -78,18 +79,25 @@ export const api = {
   newClientReference: () => call<string>("new_client_reference"),
   validateOrder: (accountId: string, offeringCode: string, quantity: number) =>
     call<Validation>("validate_order", { accountId, offeringCode, quantity }),
+  /** Sells. `request.dryRunId` is the dry run `validateOrder` returned, so a sale makes one. */
   checkout: (request: CheckoutInput) => call<CheckoutOutcome>("checkout", { request }),
 
   orders: (limit: number) => call<JournaledOrder[]>("orders", { limit }),
   reconcile: () => call<Reconciled[]>("reconcile"),
+  /**
+   * Settles by hand (audited) an order reconciliation could not: `providerOrder` is the
+   * provider's order reference that is this sale's; `null` means nothing was bought.
+   */
+  resolveOrder: (clientReference: string, providerOrder: string | null) =>
+    call<JournaledOrder>("resolve_order", { clientReference, providerOrder }),
 
   findEsims: (text: string) => call<EsimSummary[]>("find_esims", { text }),
   esimDetail: (iccid: string) => call<EsimDetail>("esim_detail", { iccid }),
   refreshUsage: (iccid: string) => call<UsageView>("refresh_usage", { iccid }),
   topUpOfferings: (iccid: string) => call<SearchHit[]>("top_up_offerings", { iccid }),
   topUp: (input: TopUpInput) => call<CheckoutOutcome>("top_up", { input }),
-  revokePackage: (iccid: string, offeringCode: string) =>
-    call<RevokeOutcome>("revoke_package", { iccid, offeringCode }),
+  /** Revokes one package, named by its provider id (`Package.provider_id`). */
+  revokePackage: (input: RevokeInput) => call<RevokeOutcome>("revoke_package", { input }),
 
   diagnostics: () => call<string>("diagnostics"),
 };

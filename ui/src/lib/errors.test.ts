@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { isErrorPayload, sentence, toErrorPayload } from "./errors";
+import type { ErrorPayload } from "../bindings/ErrorPayload";
+import type { MoneyMoved } from "../bindings/MoneyMoved";
+import {
+  isErrorPayload,
+  mayRetryWithNewReference,
+  purchaseFailure,
+  sentence,
+  toErrorPayload,
+} from "./errors";
+
+function failure(code: string, moneyMoved: MoneyMoved | null, message = "m"): ErrorPayload {
+  return { code, message, field: null, moneyMoved };
+}
 
 describe("error payloads from the shell", () => {
   it("recognises the shell's error shape", () => {
@@ -17,10 +29,14 @@ describe("error payloads from the shell", () => {
       code: "internal",
       message: "no such command",
       field: null,
+      moneyMoved: null,
     });
     expect(toErrorPayload(new Error("ipc down")).message).toBe("ipc down");
     expect(toErrorPayload({ weird: true }).message).toBe("Something went wrong.");
     expect(toErrorPayload({ code: "c", message: "m" }).field).toBeNull();
+    expect(toErrorPayload({ code: "c", message: "m" }).moneyMoved).toBeNull();
+    expect(toErrorPayload({ code: "c", message: "m", moneyMoved: "sent" }).moneyMoved).toBe("sent");
+    expect(toErrorPayload({ code: "c", message: "m", moneyMoved: "lots" }).moneyMoved).toBeNull();
   });
 
   it("writes messages as sentences", () => {
@@ -29,5 +45,58 @@ describe("error payloads from the shell", () => {
     );
     expect(sentence("Done!")).toBe("Done!");
     expect(sentence("  ")).toBe("");
+  });
+
+  it("takes a new reference only when nothing was sent", () => {
+    // The check(input, expected) table: (code, moneyMoved) → may retry under a new reference.
+    const cases: [string, MoneyMoved | null, boolean][] = [
+      ["network", "not_sent", true],
+      ["price_changed", "not_sent", true],
+      ["duplicate_reference", "not_sent", true],
+      ["outcome_unknown", "maybe", false],
+      ["checkout_in_progress", "maybe", false],
+      ["not_recorded", "sent", false],
+      ["duplicate_reference", "maybe", false],
+      ["duplicate_reference", "sent", false],
+      // A failure that does not say (not a purchase, an old shell): keep the reference.
+      ["internal", null, false],
+      ["invalid_input", null, false],
+    ];
+    for (const [code, moved, expected] of cases) {
+      expect(mayRetryWithNewReference(failure(code, moved)), `${code}/${moved}`).toBe(expected);
+    }
+  });
+
+  it("says plainly what a failed purchase means", () => {
+    const refused = purchaseFailure(failure("network", "not_sent", "order d-1: nothing was bought: offline"));
+    expect(refused).toMatchObject({ tone: "error", headline: null, toOrders: false });
+    expect(refused.detail).toBe("Order d-1: nothing was bought: offline.");
+    expect(purchaseFailure(failure("invalid_input", "not_sent", "quantity: too many")).headline).toBe(
+      "Nothing was bought.",
+    );
+
+    const lost = purchaseFailure(failure("outcome_unknown", "maybe", "Do not sell it again"));
+    expect(lost).toMatchObject({ tone: "warn", toOrders: true, headline: "Outcome not known." });
+    expect(purchaseFailure(failure("not_recorded", "sent"))).toMatchObject({ tone: "warn", toOrders: true });
+    expect(purchaseFailure(failure("checkout_in_progress", "maybe"))).toMatchObject({
+      tone: "warn",
+      headline: null,
+      toOrders: false,
+    });
+
+    const again = purchaseFailure(failure("duplicate_reference", "maybe", "already used by another order"));
+    expect(again.tone).toBe("warn");
+    expect(again.headline).toMatch(/not bought a second time/);
+    expect(again.detail).toMatch(/Do not sell it again/);
+    expect(purchaseFailure(failure("duplicate_reference", "sent")).headline).toMatch(/^Already bought/);
+    // A reference whose order failed: nothing was bought, the plain message is enough.
+    expect(purchaseFailure(failure("duplicate_reference", "not_sent")).tone).toBe("error");
+
+    expect(purchaseFailure(failure("internal", null, "ipc down"))).toEqual({
+      tone: "error",
+      headline: null,
+      detail: "Ipc down.",
+      toOrders: false,
+    });
   });
 });
