@@ -178,14 +178,27 @@ return document.documentElement.scrollHeight;
         wait: Duration,
         check: impl Fn(&str) -> bool,
     ) -> Result<String> {
+        self.css_text_when(&format!("[data-testid=\"{id}\"]"), wait, check)
+            .await
+            .with_context(|| format!("data-testid={id}"))
+    }
+
+    /// Waits until the first element matching a CSS selector has text satisfying `check`, e.g.
+    /// the state of one order: `tr[data-reference="desk-1"] [data-testid="order-state"]`.
+    pub async fn text_at_when(&self, css: &str, check: impl Fn(&str) -> bool) -> Result<String> {
+        self.css_text_when(css, UI_WAIT, check).await
+    }
+
+    async fn css_text_when(
+        &self,
+        css: &str,
+        wait: Duration,
+        check: impl Fn(&str) -> bool,
+    ) -> Result<String> {
         let deadline = tokio::time::Instant::now() + wait;
         let mut last = String::new();
         while tokio::time::Instant::now() < deadline {
-            if let Ok(element) = self
-                .client
-                .find(Locator::Css(&format!("[data-testid=\"{id}\"]")))
-                .await
-            {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
                 last = element.text().await.unwrap_or_default();
                 if check(&last) {
                     return Ok(last);
@@ -193,7 +206,28 @@ return document.documentElement.scrollHeight;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        bail!("data-testid={id} never showed the expected text; last seen: {last:?}")
+        bail!("{css} never showed the expected text; last seen: {last:?}")
+    }
+
+    /// An attribute of the element with this test id (`None` when it has none).
+    pub async fn attr(&self, id: &str, name: &str) -> Result<Option<String>> {
+        Ok(self.by_testid(id).await?.attr(name).await?)
+    }
+
+    /// Sends keys (text, or [`fantoccini::key::Key`]s as strings) to the focused element.
+    pub async fn keys(&self, keys: &str) -> Result<()> {
+        self.client.active_element().await?.send_keys(keys).await?;
+        Ok(())
+    }
+
+    /// The value of the input with this test id.
+    pub async fn value(&self, id: &str) -> Result<String> {
+        Ok(self
+            .by_testid(id)
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default())
     }
 
     /// Clicks the element with this test id.

@@ -2,7 +2,7 @@
 //! searched offline, or browsed live.
 
 use esimdesk_core::Offering;
-use esimdesk_providers::{CatalogueProgress, CatalogueQuery};
+use esimdesk_providers::{Catalogue, CatalogueProgress, CatalogueQuery, SkippedItem};
 use esimdesk_store::{SearchHit, SearchQuery};
 use futures::future::join_all;
 use serde::Serialize;
@@ -117,6 +117,17 @@ async fn try_sync_account(
         })
     };
     let catalogue = provider.catalogue(&CatalogueQuery::all(), &on_page).await?;
+    save_catalogue(desk, account_id, catalogue, fetched_at, progress)
+}
+
+/// Replaces an account's cached catalogue with a fetched one; returns (saved, skipped).
+fn save_catalogue(
+    desk: &Desk,
+    account_id: &str,
+    catalogue: Catalogue,
+    fetched_at: OffsetDateTime,
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
+) -> Result<(usize, usize), AppError> {
     // An answer with nothing usable in it is a provider fault, not an empty shop: replacing the
     // cache with it would leave an offline desk with nothing to sell.
     if catalogue.offerings.is_empty() {
@@ -185,8 +196,76 @@ pub async fn browse(
 
 #[cfg(test)]
 mod tests {
-    use super::age_in_words;
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
+
+    use super::*;
+    use esimdesk_core::{ActivationType, Country, Currency, DataAllowance, Money, ProviderKind};
+    use esimdesk_store::{ProviderAccount, Store};
     use time::Duration;
+
+    #[test]
+    fn an_empty_or_unreadable_catalogue_keeps_the_cached_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
+        store
+            .upsert_account(&ProviderAccount {
+                id: "go".into(),
+                provider: ProviderKind::Esimgo,
+                label: "go".into(),
+                base_url: "https://api.example.invalid".into(),
+                created_at: OffsetDateTime::UNIX_EPOCH,
+            })
+            .unwrap();
+        let desk = Desk::new(
+            Arc::new(store),
+            Arc::new(crate::EphemeralSecrets::new()),
+            "test",
+        );
+        let offering = Offering {
+            provider: ProviderKind::Esimgo,
+            code: "esim_1GB_7D_NL_V2".into(),
+            name: "1GB".into(),
+            countries: vec![Country::parse("NL").unwrap()],
+            region: None,
+            data: DataAllowance::Unlimited,
+            validity_days: 7,
+            cost: Money::from_minor(165, Currency::parse("USD").unwrap()),
+            activation: ActivationType::Unknown,
+            speeds: vec![],
+            top_up: true,
+        };
+        let full = Catalogue {
+            offerings: vec![offering],
+            skipped: vec![],
+            pages: 1,
+        };
+        let now = OffsetDateTime::now_utc();
+        assert_eq!(
+            save_catalogue(&desk, "go", full, now, &|_| {}).unwrap(),
+            (1, 0)
+        );
+        for empty in [
+            Catalogue::default(),
+            Catalogue {
+                offerings: vec![],
+                skipped: vec![SkippedItem {
+                    code: Some("esim_broken".into()),
+                    reason: "no price".into(),
+                }],
+                pages: 1,
+            },
+        ] {
+            let e = save_catalogue(&desk, "go", empty, now, &|_| {}).unwrap_err();
+            assert_eq!(e.code(), "empty_catalogue");
+            assert!(
+                desk.store()
+                    .offering("go", "esim_1GB_7D_NL_V2")
+                    .unwrap()
+                    .is_some()
+            );
+        }
+    }
 
     #[test]
     fn ages_read_naturally() {

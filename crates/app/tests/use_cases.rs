@@ -499,3 +499,151 @@ async fn settings_and_markup_are_saved_audited_and_priced() {
             .any(|a| a.action == "markup.remove")
     );
 }
+
+/// Window 1 of the purchase protocol: a paid order recorded as completed without its eSIMs and
+/// codes (a crash between two writes, as the desk once did it) is not forgotten: reconciliation
+/// visits every order not fully delivered, asks the provider for that order by its reference,
+/// and saves the eSIM with its code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_order_without_its_codes_is_delivered_by_reconciliation() {
+    use esimdesk_core::{Order, OrderLine};
+    use esimdesk_providers::OrderRequest;
+    use esimdesk_store::StateChange;
+
+    let f = fixture().await;
+    let hit = single_country_offering(&f.desk);
+    let store = f.desk.store();
+    let order = Order {
+        client_reference: "half-1".into(),
+        provider: ProviderKind::Esimgo,
+        kind: OrderKind::NewEsim,
+        lines: vec![OrderLine {
+            offering_code: hit.offering.code.clone(),
+            quantity: 1,
+            unit_cost: hit.offering.cost,
+            unit_retail: hit.retail,
+            iccid: None,
+        }],
+        customer: None,
+        payment_reference: None,
+        state: OrderState::Journaled,
+        provider_reference: None,
+        created_at: time::OffsetDateTime::now_utc(),
+    };
+    store.journal_order(&order, ACCOUNT, "tester").unwrap();
+    store
+        .record_order_state(
+            "half-1",
+            OrderState::Submitted,
+            &StateChange::default(),
+            "tester",
+        )
+        .unwrap();
+    let provider = f.desk.provider(ACCOUNT).unwrap();
+    let placed = provider
+        .place_order(&OrderRequest::from_order(&order).unwrap())
+        .await
+        .unwrap();
+    store
+        .record_order_state(
+            "half-1",
+            OrderState::Completed,
+            &StateChange {
+                detail: None,
+                provider_reference: Some(placed.provider_reference.clone()),
+            },
+            "tester",
+        )
+        .unwrap();
+    assert!(store.esims_of_order("half-1").unwrap().is_empty());
+    f.sandbox.admin().clear_requests();
+
+    let settled = reconcile::reconcile(&f.desk, time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(settled.len(), 1, "{settled:?}");
+    let after = store.order("half-1").unwrap().unwrap();
+    assert_eq!(after.order.state, OrderState::Completed);
+    assert!(after.delivered_at.is_some(), "{settled:?}");
+    let esims = store.esims_of_order("half-1").unwrap();
+    assert_eq!(esims.len(), 1);
+    assert!(esims[0].esim.activation_code.is_some());
+    // Asked by the provider's reference, never by a search, and nothing bought.
+    let asked: Vec<String> = f
+        .sandbox
+        .admin()
+        .requests()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        asked
+            .iter()
+            .any(|r| r.ends_with(&format!("/orders/{}", placed.provider_reference))),
+        "{asked:?}"
+    );
+    assert!(!asked.iter().any(|r| r.starts_with("POST")), "{asked:?}");
+    assert_eq!(f.sandbox.admin().order_references().len(), 1);
+    assert!(
+        reconcile::reconcile(&f.desk, time::Duration::ZERO)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// A sale makes exactly one dry run: the one shown on Checkout when it is still fresh, and
+/// between "submitted" and the purchase nothing but the purchase is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_makes_one_dry_run_and_then_only_the_purchase() {
+    let f = fixture().await;
+    let hit = single_country_offering(&f.desk);
+    let shown = checkout::validate(&f.desk, ACCOUNT, &hit.offering.code, 1)
+        .await
+        .unwrap();
+    assert!(shown.dry_run_id.is_some());
+    f.sandbox.admin().clear_requests();
+    let input = |dry_run_id: Option<String>, reference: &str| CheckoutInput {
+        account_id: ACCOUNT.into(),
+        offering_code: hit.offering.code.clone(),
+        quantity: 1,
+        customer: None,
+        payment_reference: None,
+        client_reference: Some(reference.into()),
+        dry_run_id,
+    };
+    checkout::checkout(&f.desk, input(shown.dry_run_id.clone(), "one-1"), &|_| {})
+        .await
+        .unwrap();
+    let posts = |f: &Fixture| -> Vec<Option<String>> {
+        f.sandbox
+            .admin()
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST")
+            .map(|r| r.order_type)
+            .collect()
+    };
+    assert_eq!(
+        posts(&f),
+        [Some("transaction".to_owned())],
+        "the shown dry run was reused"
+    );
+
+    // Without one (the CLI), or with one already used: exactly one new dry run.
+    f.sandbox.admin().clear_requests();
+    checkout::checkout(&f.desk, input(shown.dry_run_id, "one-2"), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        posts(&f),
+        [Some("validate".to_owned()), Some("transaction".to_owned())]
+    );
+    // Quantity is 1–5 (esimgo.md §6.1), refused before anything is journaled.
+    let mut six = input(None, "six-1");
+    six.quantity = 6;
+    let e = checkout::checkout(&f.desk, six, &|_| {}).await.unwrap_err();
+    assert_eq!(e.inner().code(), "invalid_input");
+    assert_eq!(e.money_moved(), Some(esimdesk_app::MoneyMoved::NotSent));
+    assert!(f.desk.store().order("six-1").unwrap().is_none());
+}

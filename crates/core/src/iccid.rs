@@ -157,6 +157,22 @@ mod tests {
     }
 
     #[test]
+    fn a_scanner_s_line_end_is_not_part_of_the_number() {
+        for scanned in [
+            "8944000100000000017\r\n",
+            "8944000100000000017\n",
+            " 8944000100000000017\r",
+        ] {
+            assert_eq!(
+                Iccid::parse(scanned).map(|i| i.as_str().to_owned()),
+                Ok("8944000100000000017".to_owned()),
+                "{scanned:?}"
+            );
+        }
+        assert!(Iccid::parse("89440001000\n00000017").is_err());
+    }
+
+    #[test]
     fn domain_examples() {
         check("8944538532046590109", Ok("8944538532046590109"));
         check("89440000000000001232", Ok("89440000000000001232"));
