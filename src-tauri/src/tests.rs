@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use esimdesk_app::catalogue;
 use esimdesk_app::codes::{QrFormat, qr_bytes};
@@ -72,9 +72,14 @@ impl Window {
 
     /// The error's `code`.
     fn refused(&self, cmd: &str, args: Value) -> String {
+        self.refusal(cmd, args)["code"].as_str().unwrap().to_owned()
+    }
+
+    /// The whole error payload of a refused command.
+    fn refusal(&self, cmd: &str, args: Value) -> Value {
         let e = self.call(cmd, args).expect_err(cmd);
         assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
-        e["code"].as_str().unwrap().to_owned()
+        e
     }
 }
 
@@ -126,10 +131,10 @@ fn the_walk_in_flow_through_ipc() {
     {
         let state = w.webview.state::<DeskState>();
         let _held = state.desk.claim_purchase(reference).unwrap();
-        assert_eq!(
-            w.refused("checkout", request.clone()),
-            "checkout_in_progress"
-        );
+        let e = w.refusal("checkout", request.clone());
+        assert_eq!(e["code"], "checkout_in_progress");
+        // The first submission may be spending: the window must keep this reference.
+        assert_eq!(e["moneyMoved"], "maybe", "{e}");
     }
     assert!(
         w.ok("orders", json!({ "limit": 10 }))
@@ -145,8 +150,10 @@ fn the_walk_in_flow_through_ipc() {
         .as_str()
         .unwrap()
         .to_owned();
-    // Never two purchases: the journal refuses the reference now.
-    assert_eq!(w.refused("checkout", request), "duplicate_reference");
+    // Never two purchases: the journal refuses the reference now, and says it was bought.
+    let e = w.refusal("checkout", request);
+    assert_eq!(e["code"], "duplicate_reference");
+    assert_eq!(e["moneyMoved"], "sent", "{e}");
 
     let found = w.ok("find_esims", json!({ "text": "ana" }));
     assert_eq!(found[0]["iccid"], iccid.as_str());
@@ -168,11 +175,28 @@ fn the_walk_in_flow_through_ipc() {
     assert_eq!(topped["order"]["order"]["kind"], "top_up");
     assert_eq!(topped["order"]["order"]["state"], "completed");
 
+    // The package is named by the provider's id of it, read with the usage.
+    let usage = w.ok("refresh_usage", json!({ "iccid": iccid }));
+    let package = usage["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["offering_code"] == top_up_code)
+        .and_then(|p| p["provider_id"].as_str())
+        .unwrap()
+        .to_owned();
     let revoked = w.ok(
         "revoke_package",
-        json!({ "iccid": iccid, "offeringCode": top_up_code }),
+        json!({ "input": { "iccid": iccid, "packageId": package, "clientReference": null } }),
     );
     assert_eq!(revoked["refund"], "to_inventory");
+    assert_eq!(revoked["package_id"], package.as_str());
+    // Settling by hand is refused for an order that is settled already.
+    let e = w.refusal(
+        "resolve_order",
+        json!({ "clientReference": reference, "providerOrder": null }),
+    );
+    assert_eq!(e["code"], "cannot_resolve", "{e}");
 
     let png = qr_bytes(&lpa, QrFormat::Png { min_size_px: 300 }).unwrap();
     let read = w.ok("inspect_code_image", json!({ "bytes": png }));
@@ -208,13 +232,16 @@ fn the_walk_in_flow_through_ipc() {
     );
 
     assert!(w.ok("reconcile", json!({})).as_array().unwrap().is_empty());
-    assert_eq!(
-        w.ok("orders", json!({ "limit": 10 }))
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    // The sale, the top-up, and the revoke (journaled like a purchase).
+    let orders = w.ok("orders", json!({ "limit": 10 }));
+    let kinds: Vec<&str> = orders
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["order"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 3, "{orders}");
+    assert!(kinds.contains(&"revoke"), "{orders}");
     let status = w.ok("status", json!({}));
     assert_eq!(status["settings"]["profile_name"], "maria");
     assert_eq!(status["unsettled_orders"], 0);

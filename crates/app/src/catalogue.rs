@@ -2,7 +2,7 @@
 //! searched offline, or browsed live.
 
 use esimdesk_core::Offering;
-use esimdesk_providers::{Catalogue, CatalogueProgress, CatalogueQuery, SkippedItem};
+use esimdesk_providers::{Catalogue, CatalogueProgress, CatalogueQuery};
 use esimdesk_store::{SearchHit, SearchQuery};
 use futures::future::join_all;
 use serde::Serialize;
@@ -201,6 +201,7 @@ mod tests {
 
     use super::*;
     use esimdesk_core::{ActivationType, Country, Currency, DataAllowance, Money, ProviderKind};
+    use esimdesk_providers::SkippedItem;
     use esimdesk_store::{ProviderAccount, Store};
     use time::Duration;
 

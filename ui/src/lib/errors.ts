@@ -63,7 +63,7 @@ export function purchaseFailure(error: ErrorPayload): PurchaseFailure {
           : "Already sent to the provider: not bought a second time.",
       detail:
         "This order went to the provider before under the same reference, so trying again sent " +
-        "nothing. Do not sell it again: Orders shows how it ended (Reconcile asks the provider).",
+        "nothing. Do not sell it again.",
       toOrders: true,
     };
   }
