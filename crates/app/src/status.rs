@@ -82,8 +82,11 @@ pub struct AppStatus {
     pub accounts: Vec<AccountView>,
     pub freshness: Vec<CatalogueFreshness>,
     pub settings: DeskSettings,
-    /// Orders sent whose outcome is not settled yet (submitted, provisioning, unknown).
+    /// Orders reconciliation works on: sent but not settled (submitted, provisioning, unknown),
+    /// or completed with activation codes still to fetch.
     pub unsettled_orders: usize,
+    /// Orders reconciliation could not settle with certainty: a person must (Orders screen).
+    pub orders_needing_a_person: usize,
 }
 
 /// The status, from the database alone (the keychain's state is probed by the caller, on a
@@ -113,5 +116,6 @@ pub fn status(desk: &Desk, demo: bool, keychain: &KeychainStatus) -> Result<AppS
         freshness: store.catalogue_freshness()?,
         settings: store.desk_settings()?,
         unsettled_orders: store.unsettled_orders()?.len(),
+        orders_needing_a_person: store.orders_needing_a_person()?.len(),
     })
 }
