@@ -102,7 +102,11 @@ async fn lost_sale(desk: &Desk, customer: &str, payment: &str) -> String {
             .as_deref(),
         Some("maybe")
     );
-    assert_eq!(reference_shown(desk).await, reference, "the reference is kept");
+    assert_eq!(
+        reference_shown(desk).await,
+        reference,
+        "the reference is kept"
+    );
     desk.click("back-to-sell").await.unwrap();
     reference
 }
@@ -418,7 +422,11 @@ async fn buying_again_after_a_store_error_that_followed_the_charge_buys_once() {
     );
     assert!(desk.is_present("checkout-to-orders").await.unwrap());
     assert_eq!(sandbox.admin().orders().len(), 1, "bought once");
-    assert_eq!(reference_shown(&desk).await, reference, "the reference is kept");
+    assert_eq!(
+        reference_shown(&desk).await,
+        reference,
+        "the reference is kept"
+    );
     desk.screenshot("checkout-bought-not-recorded")
         .await
         .unwrap();
@@ -462,8 +470,15 @@ async fn buying_again_after_a_store_error_that_followed_the_charge_buys_once() {
         .unwrap();
     let png = desk.screenshot("esim-after-reconcile").await.unwrap();
     let decoded = decode_qr_codes(&png).unwrap();
-    assert!(decoded.contains(&lpa), "QR codes: {decoded:?}, shown: {lpa}");
-    assert_eq!(sandbox.admin().orders().len(), 1, "reconciling bought nothing");
+    assert!(
+        decoded.contains(&lpa),
+        "QR codes: {decoded:?}, shown: {lpa}"
+    );
+    assert_eq!(
+        sandbox.admin().orders().len(),
+        1,
+        "reconciling bought nothing"
+    );
     desk.close().await.unwrap();
     forget_keys(&data);
     sandbox.shutdown();
@@ -523,9 +538,12 @@ async fn orders_reconciliation_cannot_match_are_settled_by_hand() {
     desk.screenshot("orders-needs-person").await.unwrap();
 
     // The first as the provider's first order.
-    desk.type_into(&format!("resolve-provider-order-{first}"), &provider_orders[0])
-        .await
-        .unwrap();
+    desk.type_into(
+        &format!("resolve-provider-order-{first}"),
+        &provider_orders[0],
+    )
+    .await
+    .unwrap();
     desk.click(&format!("resolve-as-provider-order-{first}"))
         .await
         .unwrap();
@@ -556,6 +574,10 @@ async fn orders_reconciliation_cannot_match_are_settled_by_hand() {
     desk.click(&format!("resolve-not-bought-{unbought}"))
         .await
         .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    desk.screenshot("zz-debug").await.unwrap();
+    let html = desk.client.execute(&format!("return document.querySelector('[data-testid=\"resolve-row-{unbought}\"]')?.outerHTML ?? 'none';"), vec![]).await.unwrap();
+    println!("ROW: {html}");
     desk.by_testid(&format!("resolve-confirm-{unbought}"))
         .await
         .unwrap();

@@ -8,10 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use esimdesk_app::accounts::{self, NewAccount};
-use esimdesk_app::{AppError, Desk, EphemeralSecrets};
-use esimdesk_core::ProviderKind;
+use esimdesk_app::{AppError, Desk, DeskSettings, EphemeralSecrets, ProviderKind, settings};
 use esimdesk_sandbox::{RunningSandbox, SandboxConfig};
-use esimdesk_store::{DB_FILE_NAME, DeskSettings, Store};
 use secrecy::SecretString;
 
 /// `1` forces demo mode even when real accounts exist.
@@ -46,13 +44,12 @@ pub fn forced() -> bool {
     std::env::var(DEMO_ENV).is_ok_and(|v| v.trim() == "1")
 }
 
-/// `<data dir>/demo/esim-desk.sqlite3`, beside the real database.
-pub fn db_path(real_db: &Path) -> PathBuf {
+/// `<data dir>/demo`, beside the real database: demo mode's own data folder.
+pub fn data_dir(real_db: &Path) -> PathBuf {
     real_db
         .parent()
         .unwrap_or_else(|| Path::new("."))
         .join("demo")
-        .join(DB_FILE_NAME)
 }
 
 /// Removes the demo database and its SQLite side files.
@@ -79,23 +76,22 @@ fn config() -> SandboxConfig {
 /// A fresh demo desk: the sandbox started, an empty demo database, and the sandbox's account in
 /// it (its key checked by a balance call, like any account). The catalogue is not synced yet.
 pub async fn start(real_db: &Path) -> Result<(Desk, RunningSandbox), String> {
-    let path = db_path(real_db);
+    let dir = data_dir(real_db);
+    let path = esimdesk_app::database_path(Some(&dir)).map_err(|e| e.to_string())?;
     wipe(&path)?;
-    let store = Store::open(&path).map_err(|e| e.to_string())?;
-    store
-        .set_desk_settings(&DeskSettings {
+    let desk =
+        Desk::open(Some(&dir), Arc::new(EphemeralSecrets::new())).map_err(|e| e.to_string())?;
+    settings::set_desk_settings(
+        &desk,
+        &DeskSettings {
             desk_name: "eSIM Desk (demo)".into(),
             ..DeskSettings::default()
-        })
-        .map_err(|e| e.to_string())?;
-    let actor = store
-        .desk_settings()
-        .map_err(|e| e.to_string())?
-        .profile_name;
+        },
+    )
+    .map_err(|e| e.to_string())?;
     let sandbox = esimdesk_sandbox::start(config())
         .await
         .map_err(|e| format!("the demo provider did not start: {e}"))?;
-    let desk = Desk::new(Arc::new(store), Arc::new(EphemeralSecrets::new()), actor);
     accounts::add_account(
         &desk,
         NewAccount {

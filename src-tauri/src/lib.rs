@@ -12,13 +12,11 @@ mod demo;
 mod logging;
 mod state;
 
-use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use esimdesk_app::{Desk, catalogue, reconcile};
-use esimdesk_store::{DATA_DIR_ENV, Keychain, Store};
+use esimdesk_app::{Desk, accounts, catalogue, os_keychain, reconcile};
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::commands::{ORDERS_RECONCILED, SYNC_PROGRESS};
@@ -34,7 +32,7 @@ pub fn run() {
     let mut builder = tauri::Builder::default();
     // One window per desk database: a second launch focuses the first. With a data directory of
     // its own (ESIMDESK_DATA_DIR: tests, a second desk) an instance stands alone.
-    if data_dir_override().is_none() {
+    if esimdesk_app::data_dir_override().is_none() {
         builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             focus_main_window(app);
         }));
@@ -96,12 +94,6 @@ pub(crate) fn since_start() -> std::time::Duration {
     STARTED.get_or_init(Instant::now).elapsed()
 }
 
-fn data_dir_override() -> Option<PathBuf> {
-    std::env::var_os(DATA_DIR_ENV)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-}
-
 fn focus_main_window(app: &AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
@@ -111,7 +103,7 @@ fn focus_main_window(app: &AppHandle) {
 }
 
 fn setup(app: &AppHandle) -> Result<(), SetupError> {
-    let log_dir = match data_dir_override() {
+    let log_dir = match esimdesk_app::data_dir_override() {
         Some(dir) => dir.join("logs"),
         None => app.path().app_log_dir()?,
     };
@@ -122,16 +114,12 @@ fn setup(app: &AppHandle) -> Result<(), SetupError> {
         "eSIM Desk starting"
     );
 
-    let real_db = Store::default_path()?;
-    let real = Store::open(&real_db)?;
-    let has_accounts = !real.accounts()?.is_empty();
+    let real = Desk::open(None, os_keychain())?;
+    let real_db = real.database_file().to_path_buf();
+    let has_accounts = !accounts::list_accounts(&real)?.is_empty();
     let (desk, sandbox) = if has_accounts && !demo::forced() {
-        let actor = real.desk_settings()?.profile_name;
         tracing::info!(db = %real_db.display(), "normal mode");
-        (
-            Desk::new(Arc::new(real), Arc::new(Keychain::new()), actor),
-            None,
-        )
+        (real, None)
     } else {
         drop(real);
         match tauri::async_runtime::block_on(demo::start(&real_db)) {
@@ -140,12 +128,7 @@ fn setup(app: &AppHandle) -> Result<(), SetupError> {
             // real account can be added.
             Err(e) => {
                 tracing::error!("demo mode could not start: {e}");
-                let real = Store::open(&real_db)?;
-                let actor = real.desk_settings()?.profile_name;
-                (
-                    Desk::new(Arc::new(real), Arc::new(Keychain::new()), actor),
-                    None,
-                )
+                (Desk::open(None, os_keychain())?, None)
             }
         }
     };

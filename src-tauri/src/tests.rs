@@ -2,8 +2,8 @@
 //! (camelCase), results and `ErrorPayload`s as it receives them, over a demo desk.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use esimdesk_app::catalogue;
 use esimdesk_app::codes::{QrFormat, qr_bytes};

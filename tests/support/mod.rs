@@ -276,6 +276,16 @@ return document.documentElement.scrollHeight;
 
     /// Saves a screenshot of the window as `<artifacts>/<name>.png` and returns its bytes.
     pub async fn screenshot(&self, name: &str) -> Result<Vec<u8>> {
+        // WebKit's screenshot is the last frame drawn, which can lag the page by a second in a
+        // window that has just opened: wait until the page's latest changes are painted.
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await
+            .context("waiting for the window to paint")?;
         let png = self.client.screenshot().await?;
         let path = self.artifacts.join(format!("{name}.png"));
         std::fs::write(&path, &png).with_context(|| format!("writing {}", path.display()))?;

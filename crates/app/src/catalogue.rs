@@ -179,6 +179,16 @@ pub fn age_in_words(age: time::Duration) -> String {
 }
 
 /// Searches the local catalogue: works offline.
+/// Destinations whose names start like `prefix` (countries and regions), for the Sell screen's
+/// suggestions.
+pub fn suggest_destinations(
+    desk: &Desk,
+    prefix: &str,
+    limit: usize,
+) -> Result<Vec<esimdesk_store::Destination>, AppError> {
+    Ok(desk.store().suggest_destinations(prefix, limit)?)
+}
+
 pub fn search(desk: &Desk, query: &SearchQuery) -> Result<Vec<SearchHit>, AppError> {
     Ok(desk.store().search(query)?)
 }

@@ -1,6 +1,8 @@
 //! The desk: the store, the keychain and the provider adapters, wired together for the use cases.
+//! [`Desk::open`] is the one way the faces (window, CLI) open one.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use esimdesk_core::ProviderKind;
@@ -27,7 +29,46 @@ pub struct Desk {
     purchases: Purchases,
 }
 
+/// `ESIMDESK_DATA_DIR`: another data folder for the app and the CLI (logs, database).
+pub use esimdesk_store::DATA_DIR_ENV;
+
+/// The data folder `ESIMDESK_DATA_DIR` names, when it is set and not empty.
+pub fn data_dir_override() -> Option<PathBuf> {
+    std::env::var_os(DATA_DIR_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The database file of the desk in `data_dir`; `None`: `$ESIMDESK_DATA_DIR`, else the
+/// platform's app-data folder (the same for the app and the CLI).
+pub fn database_path(data_dir: Option<&Path>) -> Result<PathBuf, AppError> {
+    Ok(match data_dir {
+        Some(dir) => dir.join(esimdesk_store::DB_FILE_NAME),
+        None => Store::default_path()?,
+    })
+}
+
+/// Keys from the operating system's keychain (Secret Service, macOS Keychain, Windows
+/// Credential Manager).
+pub fn os_keychain() -> Arc<dyn SecretSource> {
+    Arc::new(esimdesk_store::Keychain::new())
+}
+
 impl Desk {
+    /// Opens the desk in `data_dir` (see [`database_path`]): its database created and migrated
+    /// as needed, keys from `secrets`, acting as the desk profile's name.
+    pub fn open(data_dir: Option<&Path>, secrets: Arc<dyn SecretSource>) -> Result<Desk, AppError> {
+        let store = Store::open(&database_path(data_dir)?)?;
+        let actor = store.desk_settings()?.profile_name;
+        Ok(Desk::new(Arc::new(store), secrets, actor))
+    }
+
+    /// Where this desk's database file is.
+    pub fn database_file(&self) -> &Path {
+        self.store.path()
+    }
+
+    /// A desk over an open store (the app's own tests and benchmarks build one this way).
     pub fn new(
         store: Arc<Store>,
         secrets: Arc<dyn SecretSource>,
@@ -58,7 +99,7 @@ impl Desk {
         self.purchases.claim(reference)
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 

@@ -11,6 +11,8 @@ pub mod diagnostics;
 pub mod error;
 pub mod esims;
 pub mod identifiers;
+pub mod maintenance;
+pub mod orders;
 pub mod purchase;
 pub mod reconcile;
 pub mod secrets;
@@ -19,9 +21,19 @@ pub mod status;
 mod test_hooks;
 pub mod top_up;
 
-pub use desk::Desk;
+pub use desk::{DATA_DIR_ENV, Desk, data_dir_override, database_path, os_keychain};
 pub use error::{AppError, ErrorPayload, MoneyMoved};
 pub use secrets::{EphemeralSecrets, SecretSource};
+
+// What the faces (window, CLI) name, so that they depend on this crate alone (ARCHITECTURE.md).
+pub use esimdesk_core::{
+    Country, Customer, Offering, OrderKind, OrderState, PackageState, ProviderKind, Region,
+};
+pub use esimdesk_providers::CatalogueQuery;
+pub use esimdesk_store::{
+    CatalogueFreshness, DeskSettings, Destination, EsimSummary, JournaledOrder, MarkupRule,
+    MarkupScope, SearchHit, SearchQuery, SearchSort,
+};
 
 use serde::Serialize;
 use ts_rs::TS;

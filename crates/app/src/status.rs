@@ -91,6 +91,12 @@ pub struct AppStatus {
 
 /// The status, from the database alone (the keychain's state is probed by the caller, on a
 /// thread that may block).
+/// The status, with the OS keychain probed now (it may block while the keychain asks to be
+/// unlocked: call from a worker thread).
+pub fn status_now(desk: &Desk, demo: bool) -> Result<AppStatus, AppError> {
+    status(desk, demo, &esimdesk_store::Keychain::new().status())
+}
+
 pub fn status(desk: &Desk, demo: bool, keychain: &KeychainStatus) -> Result<AppStatus, AppError> {
     let store = desk.store();
     let accounts = store

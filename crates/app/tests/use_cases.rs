@@ -23,6 +23,8 @@ struct Fixture {
     _dir: tempfile::TempDir,
     sandbox: RunningSandbox,
     desk: Desk,
+    /// The desk's database, for what the tests check beneath the use cases.
+    store: Arc<Store>,
 }
 
 async fn fixture() -> Fixture {
@@ -30,8 +32,8 @@ async fn fixture() -> Fixture {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
-    let desk = Desk::new(Arc::new(store), Arc::new(EphemeralSecrets::new()), "tester");
+    let store = Arc::new(Store::open(&dir.path().join("desk.sqlite3")).unwrap());
+    let desk = Desk::new(store.clone(), Arc::new(EphemeralSecrets::new()), "tester");
     accounts::add_account(
         &desk,
         NewAccount {
@@ -50,22 +52,25 @@ async fn fixture() -> Fixture {
         _dir: dir,
         sandbox,
         desk,
+        store,
     }
 }
 
 /// The cheapest limited offering for a single country.
 fn single_country_offering(desk: &Desk) -> SearchHit {
-    desk.store()
-        .search(&SearchQuery {
+    catalogue::search(
+        desk,
+        &SearchQuery {
             destination: Some("NL".into()),
             unlimited: Some(false),
             limit: 200,
             ..SearchQuery::default()
-        })
-        .unwrap()
-        .into_iter()
-        .find(|h| h.offering.countries.len() == 1)
-        .expect("a single-country offering for NL")
+        },
+    )
+    .unwrap()
+    .into_iter()
+    .find(|h| h.offering.countries.len() == 1)
+    .expect("a single-country offering for NL")
 }
 
 async fn sell(desk: &Desk, hit: &SearchHit) -> String {
@@ -266,7 +271,7 @@ async fn top_up_refusals_buy_nothing() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), "not_in_catalogue");
-    assert!(f.desk.store().order("r-1").unwrap().is_none());
+    assert!(f.store.order("r-1").unwrap().is_none());
 
     // The provider says the package does not fit (a deactivated profile): journaled, failed.
     f.sandbox
@@ -278,7 +283,7 @@ async fn top_up_refusals_buy_nothing() {
         .unwrap_err();
     assert_eq!(e.code(), "top_up_incompatible");
     assert!(e.to_string().contains("nothing was bought"), "{e}");
-    let order = f.desk.store().order("r-4").unwrap().unwrap();
+    let order = f.store.order("r-4").unwrap().unwrap();
     assert_eq!(order.order.state, OrderState::Failed);
     assert_eq!(f.sandbox.admin().order_references().len(), 1);
 }
@@ -310,7 +315,7 @@ async fn a_lost_top_up_reply_is_unknown_then_reconciled_never_resent() {
     .await
     .unwrap_err();
     assert_eq!(e.code(), "outcome_unknown");
-    let order = f.desk.store().order(&reference).unwrap().unwrap();
+    let order = f.store.order(&reference).unwrap().unwrap();
     assert_eq!(order.order.state, OrderState::Unknown);
     assert_eq!(f.sandbox.admin().order_references().len(), 2, "bought once");
     let s = status::status(&f.desk, false, &KeychainStatus::Available).unwrap();
@@ -384,7 +389,7 @@ async fn revoking_a_package_is_journaled_by_its_id_and_cancels_its_order() {
     assert_eq!(outcome.refund, cancel::RefundView::ToInventory);
     assert!(outcome.message.as_deref().unwrap().contains("inventory"));
     // Journaled like a purchase, and the sale is cancelled with it.
-    let journaled = f.desk.store().order("revoke-1").unwrap().unwrap();
+    let journaled = f.store.order("revoke-1").unwrap().unwrap();
     assert_eq!(journaled.order.kind, esimdesk_core::OrderKind::Revoke);
     assert_eq!(journaled.order.state, OrderState::Completed);
     assert_eq!(
@@ -396,10 +401,10 @@ async fn revoking_a_package_is_journaled_by_its_id_and_cancels_its_order() {
         .clone()
         .expect("the sale is cancelled");
     assert_eq!(
-        f.desk.store().order(&sale).unwrap().unwrap().order.state,
+        f.store.order(&sale).unwrap().unwrap().order.state,
         OrderState::Cancelled
     );
-    let audit = f.desk.store().audit_log(20).unwrap();
+    let audit = f.store.audit_log(20).unwrap();
     assert!(
         audit
             .iter()
@@ -443,7 +448,7 @@ async fn settings_and_markup_are_saved_audited_and_priced() {
     assert_eq!(saved.desk_name, "Airport T2");
     assert_eq!(f.desk.actor(), "maria");
     assert_eq!(settings::desk_settings(&f.desk).unwrap(), saved);
-    let audit = f.desk.store().audit_log(5).unwrap();
+    let audit = f.store.audit_log(5).unwrap();
     assert!(
         audit
             .iter()
@@ -467,8 +472,7 @@ async fn settings_and_markup_are_saved_audited_and_priced() {
     settings::set_markup_rule(&f.desk, &rule).unwrap();
     assert_eq!(settings::markup_rules(&f.desk).unwrap(), vec![rule]);
     let priced = f
-        .desk
-        .store()
+        .store
         .offering(ACCOUNT, &hit.offering.code)
         .unwrap()
         .unwrap();
@@ -491,8 +495,7 @@ async fn settings_and_markup_are_saved_audited_and_priced() {
     settings::remove_markup_rule(&f.desk, MarkupScope::Global).unwrap();
     assert!(settings::markup_rules(&f.desk).unwrap().is_empty());
     assert!(
-        f.desk
-            .store()
+        f.store
             .audit_log(10)
             .unwrap()
             .iter()
@@ -512,7 +515,7 @@ async fn a_paid_order_without_its_codes_is_delivered_by_reconciliation() {
 
     let f = fixture().await;
     let hit = single_country_offering(&f.desk);
-    let store = f.desk.store();
+    let store = &f.store;
     let order = Order {
         client_reference: "half-1".into(),
         provider: ProviderKind::Esimgo,
@@ -645,5 +648,5 @@ async fn a_sale_makes_one_dry_run_and_then_only_the_purchase() {
     let e = checkout::checkout(&f.desk, six, &|_| {}).await.unwrap_err();
     assert_eq!(e.inner().code(), "invalid_input");
     assert_eq!(e.money_moved(), Some(esimdesk_app::MoneyMoved::NotSent));
-    assert!(f.desk.store().order("six-1").unwrap().is_none());
+    assert!(f.store.order("six-1").unwrap().is_none());
 }

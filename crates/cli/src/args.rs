@@ -247,7 +247,7 @@ pub enum SortArg {
 pub struct SearchArgs {
     /// Country, ISO code, region or bundle code.
     pub destination: Option<String>,
-    /// At least this much data, e.g. 5GB or 500MB.
+    /// At least this much data, e.g. 5GB, 1.5GB or 500MB (decimal units; a bare number is GB).
     #[arg(long)]
     pub min_data: Option<String>,
     /// Valid for at least this many days (the length of the trip).
@@ -256,7 +256,8 @@ pub struct SearchArgs {
     /// Valid for at most this many days.
     #[arg(long)]
     pub max_days: Option<u32>,
-    /// At most this retail price, in major units (e.g. 19.99).
+    /// At most this retail price, in the desk's currency with its own decimals (19.99 USD,
+    /// 1500 JPY).
     #[arg(long)]
     pub max_price: Option<String>,
     /// Only unlimited offerings.

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use keshvar::{Alpha2, SubRegion};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -72,6 +73,32 @@ impl Country {
 
     /// The region a country is sold under when a provider does not say.
     pub fn home_region(self) -> Region {
+        // Read from keshvar once for all countries: keshvar builds a whole record per call, and a
+        // catalogue load asks this for every country of 100,000 offerings.
+        static TABLE: OnceLock<Vec<Region>> = OnceLock::new();
+        let table = TABLE.get_or_init(|| {
+            let mut table = vec![Region::Other; 26 * 26];
+            for c in Country::all() {
+                if let Some(slot) = c.slot().and_then(|i| table.get_mut(i)) {
+                    *slot = c.looked_up_home_region();
+                }
+            }
+            table
+        });
+        match self.slot().and_then(|i| table.get(i)) {
+            Some(region) => *region,
+            None => self.looked_up_home_region(),
+        }
+    }
+
+    /// Where the country sits in a table indexed by its two letters.
+    fn slot(self) -> Option<usize> {
+        let [a, b] = self.0;
+        let letter = |x: u8| x.is_ascii_uppercase().then(|| usize::from(x - b'A'));
+        Some(letter(a)? * 26 + letter(b)?)
+    }
+
+    fn looked_up_home_region(self) -> Region {
         let Some(country) = self.keshvar() else {
             return Region::Other;
         };
@@ -101,6 +128,17 @@ impl Country {
         all.sort();
         all
     }
+}
+
+/// The home region every one of `countries` shares; `None` when they span several, when there
+/// are none, or when it is [`Region::Other`].
+pub fn common_home_region(countries: &[Country]) -> Option<Region> {
+    let first = countries.first()?.home_region();
+    countries
+        .iter()
+        .all(|c| c.home_region() == first)
+        .then_some(first)
+        .filter(|r| *r != Region::Other)
 }
 
 impl fmt::Debug for Country {
@@ -186,5 +224,30 @@ mod tests {
             );
         }
         assert!(Country::all().len() >= 249);
+    }
+
+    #[test]
+    fn the_home_region_table_agrees_with_keshvar() {
+        for c in Country::all() {
+            assert_eq!(c.home_region(), c.looked_up_home_region(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn common_home_regions() {
+        let c = |codes: &[&str]| -> Vec<Country> {
+            codes.iter().map(|c| Country::parse(c).unwrap()).collect()
+        };
+        // (countries, the home region they share)
+        for (countries, shared) in [
+            (c(&["FR"]), Some(Region::Europe)),
+            (c(&["FR", "DE", "ES"]), Some(Region::Europe)),
+            (c(&["FR", "JP"]), None),
+            (c(&["US", "BR"]), None),
+            (c(&["JM", "BB"]), Some(Region::Caribbean)),
+            (c(&[]), None),
+        ] {
+            assert_eq!(common_home_region(&countries), shared, "{countries:?}");
+        }
     }
 }

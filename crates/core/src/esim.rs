@@ -26,6 +26,15 @@ pub enum ProfileStatus {
     Unknown,
 }
 
+crate::enum_names::string_forms!(ProfileStatus, "profile status", [
+    Released => "released",
+    Downloaded => "downloaded",
+    Installed => "installed",
+    Unavailable => "unavailable",
+    Deactivated => "deactivated",
+    Unknown => "unknown",
+]);
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Esim {
     #[ts(type = "string")]

@@ -67,8 +67,10 @@ pub enum MoneyError {
     UnknownCurrency(String),
     #[error("cannot combine {0} with {1}: amounts in different currencies")]
     CurrencyMismatch(Currency, Currency),
-    #[error("'{0}' is not a decimal amount")]
+    #[error("'{0}' is not an amount: type digits, e.g. 19.99 or 1500")]
     NotADecimal(String),
+    #[error("'{0}' is negative: enter an amount of zero or more")]
+    Negative(String),
     #[error("{amount} has more decimal places than {currency} allows ({exponent})")]
     TooPrecise {
         amount: String,
@@ -107,13 +109,52 @@ impl Money {
         Money { minor: 0, currency }
     }
 
-    /// Parses a decimal amount in major units ("2.28") exactly; refuses amounts finer than the
-    /// currency's minor unit rather than rounding money silently.
+    /// Parses an amount a person typed, in major units ("19.99", "1500", "4,5"), exactly, with
+    /// the currency's own number of decimals (USD 2, JPY 0, KWD 3). One parser for every face, so
+    /// a JPY or KWD desk's price means what was typed.
+    ///
+    /// Accepted: ASCII digits, optionally one decimal separator ('.' or ',', as desks type both)
+    /// with digits on both sides; spaces around are ignored. Refused: a sign (amounts typed are
+    /// never negative), grouping, exponents, and more decimals than the currency has, even
+    /// zeros: in a JPY desk "1,000" means a thousand yen to whoever typed it, and reading it as
+    /// 1 would be the worst answer.
     pub fn from_major_str(amount: &str, currency: Currency) -> Result<Self, MoneyError> {
         let text = amount.trim();
-        let value =
-            Decimal::from_str(text).map_err(|_| MoneyError::NotADecimal(text.to_owned()))?;
-        Self::from_major_decimal(value, currency)
+        let not_a_decimal = || MoneyError::NotADecimal(text.to_owned());
+        if text.starts_with('-') {
+            return Err(MoneyError::Negative(text.to_owned()));
+        }
+        let (whole, fraction) = match text.split_once(['.', ',']) {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (text, None),
+        };
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(whole) || fraction.is_some_and(|f| !all_digits(f)) {
+            return Err(not_a_decimal());
+        }
+        let fraction = fraction.unwrap_or("");
+        let exponent = currency.exponent();
+        if fraction.len() > exponent as usize {
+            return Err(MoneyError::TooPrecise {
+                amount: text.to_owned(),
+                currency,
+                exponent,
+            });
+        }
+        // Digits only, so parsing can fail only by size.
+        let whole: i64 = whole.parse().map_err(|_| MoneyError::Overflow)?;
+        let padded = format!("{fraction:0<width$}", width = exponent as usize);
+        let fraction: i64 = if padded.is_empty() {
+            0
+        } else {
+            padded.parse().map_err(|_| MoneyError::Overflow)?
+        };
+        let minor = 10_i64
+            .checked_pow(exponent)
+            .and_then(|unit| whole.checked_mul(unit))
+            .and_then(|m| m.checked_add(fraction))
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money { minor, currency })
     }
 
     pub fn from_major_decimal(value: Decimal, currency: Currency) -> Result<Self, MoneyError> {
@@ -234,34 +275,84 @@ mod tests {
     use super::*;
 
     fn usd() -> Currency {
-        Currency::parse("usd").unwrap()
+        currency("usd")
+    }
+
+    fn currency(code: &str) -> Currency {
+        Currency::parse(code).unwrap()
     }
 
     #[test]
-    fn parses_major_decimal_text_exactly() {
-        for (text, minor) in [
-            ("2.28", 228),
-            ("1.65", 165),
-            ("3.9", 390),
-            ("0", 0),
-            ("10", 1000),
+    fn parses_typed_amounts_with_the_currency_s_own_decimals() {
+        // (typed, currency, minor units)
+        for (text, code, minor) in [
+            ("2.28", "USD", 228),
+            ("1.65", "USD", 165),
+            ("3.9", "USD", 390),
+            ("0", "USD", 0),
+            ("10", "USD", 1000),
+            (" 19.99 ", "USD", 1999),
+            ("4,5", "EUR", 450),
+            ("007", "EUR", 700),
+            ("1500", "JPY", 1500),
+            ("0", "JPY", 0),
+            ("12.345", "KWD", 12_345),
+            ("12.3", "KWD", 12_300),
+            ("12", "KWD", 12_000),
+            ("2,5", "KWD", 2_500),
         ] {
-            assert_eq!(
-                Money::from_major_str(text, usd()).unwrap().minor(),
-                minor,
-                "{text}"
-            );
+            let money = Money::from_major_str(text, currency(code)).unwrap();
+            assert_eq!(money.minor(), minor, "{text} {code}");
+            assert_eq!(money.currency().code(), code);
         }
-        let jpy = Currency::parse("JPY").unwrap();
-        assert_eq!(Money::from_major_str("1500", jpy).unwrap().minor(), 1500);
-        assert!(matches!(
-            Money::from_major_str("1.655", usd()),
-            Err(MoneyError::TooPrecise { .. })
-        ));
-        assert!(matches!(
-            Money::from_major_str("abc", usd()),
-            Err(MoneyError::NotADecimal(_))
-        ));
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_exact_amount() {
+        fn kind(e: MoneyError) -> &'static str {
+            match e {
+                MoneyError::TooPrecise { .. } => "too precise",
+                MoneyError::Negative(_) => "negative",
+                MoneyError::NotADecimal(_) => "not a decimal",
+                MoneyError::Overflow => "overflow",
+                _ => "other",
+            }
+        }
+        // (typed, currency, why)
+        for (text, code, why) in [
+            ("1.655", "USD", "too precise"),
+            ("1.650", "USD", "too precise"),
+            ("1,000", "USD", "too precise"),
+            ("1500.5", "JPY", "too precise"),
+            ("1500.0", "JPY", "too precise"),
+            ("1,000", "JPY", "too precise"),
+            ("1.2345", "KWD", "too precise"),
+            ("-1", "USD", "negative"),
+            ("-0.5", "JPY", "negative"),
+            ("abc", "USD", "not a decimal"),
+            ("", "USD", "not a decimal"),
+            ("+5", "USD", "not a decimal"),
+            ("5.", "USD", "not a decimal"),
+            (".5", "USD", "not a decimal"),
+            ("1.2.3", "USD", "not a decimal"),
+            ("1 000", "JPY", "not a decimal"),
+            ("1_000", "JPY", "not a decimal"),
+            ("1e3", "USD", "not a decimal"),
+            ("$5", "USD", "not a decimal"),
+            ("5 USD", "USD", "not a decimal"),
+            ("٣", "USD", "not a decimal"),
+            ("99999999999999999999", "USD", "overflow"),
+            ("92233720368547758.08", "USD", "overflow"),
+        ] {
+            let err = Money::from_major_str(text, currency(code)).unwrap_err();
+            assert_eq!(kind(err.clone()), why, "{text} {code}: {err}");
+        }
+        assert_eq!(
+            Money::from_major_str("1500.5", currency("JPY"))
+                .unwrap_err()
+                .to_string(),
+            "1500.5 has more decimal places than JPY allows (0)"
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::allowance::DataAllowance;
 use crate::country::Country;
-use crate::data::DataAllowance;
 use crate::money::{Money, MoneyError};
 use crate::region::Region;
 
@@ -73,6 +73,13 @@ pub enum ActivationType {
     Unknown,
 }
 
+crate::enum_names::string_forms!(ActivationType, "activation type", [
+    FirstUse => "first_use",
+    OnInstall => "on_install",
+    Immediate => "immediate",
+    Unknown => "unknown",
+]);
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Offering {
     pub provider: ProviderKind,
@@ -102,11 +109,7 @@ impl Offering {
     /// Price per decimal GB of `price`, in minor units (rounded down), for comparing value.
     /// `None` for unlimited or empty offerings.
     pub fn price_per_gb_minor(&self, price: Money) -> Option<i64> {
-        let bytes = i128::from(self.data.limited_bytes()?);
-        if bytes == 0 {
-            return None;
-        }
-        i64::try_from(i128::from(price.minor()) * 1_000_000_000 / bytes).ok()
+        crate::pricing::price_per_gb_minor(price, self.data.limited_bytes())
     }
 
     pub fn retail_price(
@@ -122,7 +125,7 @@ impl Offering {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::data::DataAmount;
+    use crate::data_amount::DataAmount;
     use crate::money::Currency;
 
     pub(crate) fn sample() -> Offering {

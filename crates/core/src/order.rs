@@ -34,22 +34,11 @@ pub enum OrderKind {
     Revoke,
 }
 
-impl OrderKind {
-    pub const ALL: [OrderKind; 3] = [OrderKind::NewEsim, OrderKind::TopUp, OrderKind::Revoke];
-
-    /// The stored and wire name.
-    pub fn name(self) -> &'static str {
-        match self {
-            OrderKind::NewEsim => "new_esim",
-            OrderKind::TopUp => "top_up",
-            OrderKind::Revoke => "revoke",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<OrderKind> {
-        OrderKind::ALL.into_iter().find(|k| k.name() == name)
-    }
-}
+crate::enum_names::string_forms!(OrderKind, "order kind", [
+    NewEsim => "new_esim",
+    TopUp => "top_up",
+    Revoke => "revoke",
+]);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct OrderLine {
@@ -90,38 +79,19 @@ pub enum OrderState {
     NeedsPerson,
 }
 
+crate::enum_names::string_forms!(OrderState, "order state", [
+    Journaled => "journaled",
+    Validated => "validated",
+    Submitted => "submitted",
+    Provisioning => "provisioning",
+    Completed => "completed",
+    Failed => "failed",
+    Unknown => "unknown",
+    Cancelled => "cancelled",
+    NeedsPerson => "needs_person",
+]);
+
 impl OrderState {
-    pub fn name(self) -> &'static str {
-        match self {
-            OrderState::Journaled => "journaled",
-            OrderState::Validated => "validated",
-            OrderState::Submitted => "submitted",
-            OrderState::Provisioning => "provisioning",
-            OrderState::Completed => "completed",
-            OrderState::Failed => "failed",
-            OrderState::Unknown => "unknown",
-            OrderState::Cancelled => "cancelled",
-            OrderState::NeedsPerson => "needs_person",
-        }
-    }
-
-    pub const ALL: [OrderState; 9] = [
-        OrderState::Journaled,
-        OrderState::Validated,
-        OrderState::Submitted,
-        OrderState::Provisioning,
-        OrderState::Completed,
-        OrderState::Failed,
-        OrderState::Unknown,
-        OrderState::Cancelled,
-        OrderState::NeedsPerson,
-    ];
-
-    /// The state a [`OrderState::name`] stands for.
-    pub fn from_name(name: &str) -> Option<OrderState> {
-        OrderState::ALL.into_iter().find(|s| s.name() == name)
-    }
-
     /// Whether the purchase request may have gone out: from here on, a new client reference for
     /// the same sale could buy it twice.
     pub fn may_have_been_sent(self) -> bool {
@@ -248,17 +218,6 @@ mod tests {
         assert!(!NeedsPerson.is_unsettled());
         assert!(NeedsPerson.can_move_to(Completed) && NeedsPerson.can_move_to(Failed));
         assert!(!NeedsPerson.can_move_to(Submitted));
-    }
-
-    #[test]
-    fn names_round_trip() {
-        for s in OrderState::ALL {
-            assert_eq!(OrderState::from_name(s.name()), Some(s));
-        }
-        for k in OrderKind::ALL {
-            assert_eq!(OrderKind::from_name(k.name()), Some(k));
-        }
-        assert_eq!(OrderState::from_name("delivered"), None);
     }
 
     #[test]

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ts_rs::TS;
 
-use crate::data::{DataAllowance, DataAmount};
+use crate::allowance::DataAllowance;
+use crate::data_amount::DataAmount;
 use crate::transition::IllegalTransition;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -29,37 +30,18 @@ pub enum PackageState {
     Unknown,
 }
 
+crate::enum_names::string_forms!(PackageState, "package state", [
+    Processing => "processing",
+    Queued => "queued",
+    Active => "active",
+    Depleted => "depleted",
+    Expired => "expired",
+    Revoked => "revoked",
+    Lapsed => "lapsed",
+    Unknown => "unknown",
+]);
+
 impl PackageState {
-    pub fn name(self) -> &'static str {
-        match self {
-            PackageState::Processing => "processing",
-            PackageState::Queued => "queued",
-            PackageState::Active => "active",
-            PackageState::Depleted => "depleted",
-            PackageState::Expired => "expired",
-            PackageState::Revoked => "revoked",
-            PackageState::Lapsed => "lapsed",
-            PackageState::Unknown => "unknown",
-        }
-    }
-
-    /// Every state, for parsing stored names.
-    pub const ALL: [PackageState; 8] = [
-        PackageState::Processing,
-        PackageState::Queued,
-        PackageState::Active,
-        PackageState::Depleted,
-        PackageState::Expired,
-        PackageState::Revoked,
-        PackageState::Lapsed,
-        PackageState::Unknown,
-    ];
-
-    /// The state a [`PackageState::name`] stands for.
-    pub fn from_name(name: &str) -> Option<PackageState> {
-        PackageState::ALL.into_iter().find(|s| s.name() == name)
-    }
-
     pub fn is_final(self) -> bool {
         matches!(
             self,

@@ -4,9 +4,7 @@
 use std::sync::Arc;
 
 use esimdesk_app::accounts::{self, AccountCheck, NewAccount};
-use esimdesk_app::{Desk, ErrorPayload};
-use esimdesk_core::ProviderKind;
-use esimdesk_store::{Keychain, Store};
+use esimdesk_app::{Desk, ErrorPayload, ProviderKind, os_keychain};
 use secrecy::SecretString;
 use tauri::State;
 
@@ -35,9 +33,7 @@ pub async fn add_account(
     let real_db = state.real_db.clone();
     let check = blocking_async(move || async move {
         let desk = if demo {
-            let store = Store::open(&real_db)?;
-            let actor = store.desk_settings()?.profile_name;
-            Arc::new(Desk::new(Arc::new(store), Arc::new(Keychain::new()), actor))
+            Arc::new(Desk::open(real_db.parent(), os_keychain())?)
         } else {
             desk
         };

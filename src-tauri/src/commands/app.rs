@@ -2,7 +2,6 @@
 
 use esimdesk_app::status::{self, AppStatus};
 use esimdesk_app::{AppInfo, ErrorPayload, diagnostics};
-use esimdesk_store::Keychain;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tauri::{AppHandle, Runtime, State};
@@ -46,7 +45,7 @@ pub fn app_info() -> AppInfo {
 pub async fn status(state: State<'_, DeskState>) -> Result<AppStatus, ErrorPayload> {
     let desk = state.desk.clone();
     let demo = state.is_demo();
-    let mut s = blocking(move || status::status(&desk, demo, &Keychain::new().status())).await?;
+    let mut s = blocking(move || status::status_now(&desk, demo)).await?;
     s.restart_to_leave_demo = demo && state.real_account_added();
     Ok(s)
 }

@@ -2,7 +2,7 @@
 
 use esimdesk_app::ErrorPayload;
 use esimdesk_app::catalogue::{self, AccountSync};
-use esimdesk_store::{Destination, SearchHit, SearchQuery};
+use esimdesk_app::{Destination, SearchHit, SearchQuery};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::commands::SYNC_PROGRESS;
@@ -29,7 +29,7 @@ pub async fn suggest_destinations(
     prefix: String,
 ) -> Result<Vec<Destination>, ErrorPayload> {
     let desk = state.desk.clone();
-    blocking(move || Ok(desk.store().suggest_destinations(&prefix, SUGGESTIONS)?)).await
+    blocking(move || catalogue::suggest_destinations(&desk, &prefix, SUGGESTIONS)).await
 }
 
 #[tauri::command]

@@ -3,7 +3,7 @@
 use esimdesk_app::cancel::{self, RevokeInput, RevokeOutcome};
 use esimdesk_app::esims::{self, EsimDetail, UsageView};
 use esimdesk_app::{ErrorPayload, top_up};
-use esimdesk_store::{EsimSummary, SearchHit};
+use esimdesk_app::{EsimSummary, SearchHit};
 use tauri::State;
 
 use crate::state::{DeskState, blocking, blocking_async};

@@ -2,19 +2,16 @@
 //! `checkout-progress` events), the order list and reconciliation.
 
 use esimdesk_app::ErrorPayload;
+use esimdesk_app::JournaledOrder;
 use esimdesk_app::checkout::{
     self, CheckoutInput, CheckoutOutcome, CheckoutProgress, CheckoutStep, Validation,
 };
 use esimdesk_app::reconcile::{self, Reconciled};
 use esimdesk_app::top_up::{self, TopUpInput};
-use esimdesk_store::JournaledOrder;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::commands::CHECKOUT_PROGRESS;
 use crate::state::{DeskState, blocking, blocking_async, emit};
-
-/// The most orders one `orders` call returns.
-const MAX_ORDERS: usize = 1_000;
 
 /// A fresh reference for the sale the checkout screen is opening.
 #[tauri::command]
@@ -105,7 +102,7 @@ pub async fn orders(
     limit: usize,
 ) -> Result<Vec<JournaledOrder>, ErrorPayload> {
     let desk = state.desk.clone();
-    blocking(move || Ok(desk.store().orders(limit.min(MAX_ORDERS))?)).await
+    blocking(move || esimdesk_app::orders::orders(&desk, limit)).await
 }
 
 /// Settles by hand an order reconciliation could not (audited): `providerOrder` names the

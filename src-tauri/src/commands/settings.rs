@@ -1,7 +1,7 @@
 //! Desk settings and markup rules.
 
+use esimdesk_app::{DeskSettings, MarkupRule, MarkupScope};
 use esimdesk_app::{ErrorPayload, settings};
-use esimdesk_store::{DeskSettings, MarkupRule, MarkupScope};
 use tauri::State;
 
 use crate::state::{DeskState, blocking};

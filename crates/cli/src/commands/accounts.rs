@@ -3,8 +3,8 @@
 use std::io::{BufRead, IsTerminal};
 
 use esimdesk_app::Desk;
+use esimdesk_app::ProviderKind;
 use esimdesk_app::accounts::{self, NewAccount};
-use esimdesk_core::ProviderKind;
 use secrecy::SecretString;
 
 use crate::args::ProvidersCommand;

@@ -9,10 +9,7 @@ use crate::args::ReconcileCommand;
 use crate::{Failure, output};
 
 pub fn orders(desk: &Desk, limit: usize, json: bool) -> Result<(), Failure> {
-    let orders = desk
-        .store()
-        .orders(limit)
-        .map_err(|e| Failure::App(e.into()))?;
+    let orders = esimdesk_app::orders::orders(desk, limit)?;
     output::either(json, &orders, |orders| {
         if orders.is_empty() {
             return "no orders yet\n".to_owned();
@@ -22,10 +19,10 @@ pub fn orders(desk: &Desk, limit: usize, json: bool) -> Result<(), Failure> {
             .map(|o| {
                 let flag = match o.order.state {
                     s if s.is_unsettled() => "  ⚠ unsettled: run `esimdesk reconcile`",
-                    esimdesk_core::OrderState::NeedsPerson => {
+                    esimdesk_app::OrderState::NeedsPerson => {
                         "  ⚠ needs a person: check the provider, then `esimdesk reconcile resolve`"
                     }
-                    esimdesk_core::OrderState::Completed if o.delivered_at.is_none() => {
+                    esimdesk_app::OrderState::Completed if o.delivered_at.is_none() => {
                         "  ⚠ codes still to come: run `esimdesk reconcile`"
                     }
                     _ => "",
@@ -99,18 +96,13 @@ pub async fn resolve(desk: &Desk, command: ReconcileCommand) -> Result<(), Failu
 }
 
 pub fn backup(desk: &Desk, file: &Path) -> Result<(), Failure> {
-    desk.store()
-        .backup_to(file)
-        .map_err(|e| Failure::App(e.into()))?;
+    esimdesk_app::maintenance::backup(desk, file)?;
     println!("backed up to {}", file.display());
     Ok(())
 }
 
 pub fn check(desk: &Desk, json: bool) -> Result<(), Failure> {
-    let problems = desk
-        .store()
-        .integrity_check()
-        .map_err(|e| Failure::App(e.into()))?;
+    let problems = esimdesk_app::maintenance::integrity_problems(desk)?;
     output::either(json, &problems, |p| {
         if p.is_empty() {
             "database ok\n".to_owned()

@@ -5,11 +5,7 @@ mod codes;
 mod maintenance;
 mod sales;
 
-use std::sync::Arc;
-
 use esimdesk_app::Desk;
-use esimdesk_store::Store;
-use esimdesk_store::keychain::Keychain;
 
 use crate::Failure;
 use crate::args::{Cli, Command};
@@ -57,14 +53,7 @@ async fn with_desk(desk: &Desk, command: Command) -> Result<(), Failure> {
 }
 
 fn open_desk(data_dir: &Option<std::path::PathBuf>, actor: &str) -> Result<Desk, Failure> {
-    let store = match data_dir {
-        Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Failure::Other(format!("cannot create {}: {e}", dir.display())))?;
-            Store::open(&dir.join(esimdesk_store::DB_FILE_NAME))
-        }
-        None => Store::open_default(),
-    }
-    .map_err(|e| Failure::App(e.into()))?;
-    Ok(Desk::new(Arc::new(store), Arc::new(Keychain::new()), actor))
+    let desk = Desk::open(data_dir.as_deref(), esimdesk_app::os_keychain())?;
+    desk.set_actor(actor);
+    Ok(desk)
 }

@@ -6,7 +6,9 @@ use esimdesk_app::catalogue::{self, SyncProgress};
 use esimdesk_app::checkout::{self, CheckoutOutcome, CheckoutRequest, CheckoutStep};
 use esimdesk_app::top_up::{self, TopUpInput};
 use esimdesk_app::{Desk, cancel, esims};
-use esimdesk_core::{Country, Customer, Offering, ProviderKind, Region};
+use esimdesk_core::{
+    Country, Currency, Customer, DataAmount, Money, Offering, ProviderKind, Region,
+};
 use esimdesk_providers::CatalogueQuery;
 use esimdesk_store::{SearchHit, SearchQuery, SearchSort};
 
@@ -116,51 +118,19 @@ pub async fn sync(desk: &Desk, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// "5GB", "500MB", "1.5 GB" → bytes (decimal units, as providers count).
+/// "5GB", "500 MB", "1.5 GB" → bytes, read by core (decimal units, as catalogues sell).
 fn parse_data(text: &str) -> Result<u64, Failure> {
-    let t = text.trim().to_ascii_uppercase().replace(' ', "");
-    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => t.split_at(i),
-        None => (t.as_str(), "GB"),
-    };
-    let multiplier: u64 = match unit {
-        "GB" | "G" => 1_000_000_000,
-        "MB" | "M" => 1_000_000,
-        _ => {
-            return Err(Failure::Invalid(format!(
-                "min-data: '{text}' is not like 5GB or 500MB"
-            )));
-        }
-    };
-    let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
-    let bad = || Failure::Invalid(format!("min-data: '{text}' is not like 5GB or 500MB"));
-    let whole: u64 = whole.parse().map_err(|_| bad())?;
-    let frac_value: u64 = if frac.is_empty() {
-        0
-    } else {
-        let digits = frac.len().min(9) as u32;
-        frac[..digits as usize].parse::<u64>().map_err(|_| bad())? * multiplier / 10u64.pow(digits)
-    };
-    whole
-        .checked_mul(multiplier)
-        .and_then(|w| w.checked_add(frac_value))
-        .ok_or_else(bad)
+    text.parse::<DataAmount>()
+        .map(DataAmount::bytes)
+        .map_err(|e| Failure::Invalid(format!("min-data: {e}")))
 }
 
-/// "19.99" → 1999 minor units (two decimals: the desk's currency).
-fn parse_price(text: &str) -> Result<i64, Failure> {
-    let bad = || Failure::Invalid(format!("max-price: '{text}' is not an amount like 19.99"));
-    let (whole, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
-    if frac.len() > 2 {
-        return Err(bad());
-    }
-    let whole: i64 = whole.parse().map_err(|_| bad())?;
-    let cents: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
-    whole
-        .checked_mul(100)
-        .and_then(|w| w.checked_add(cents))
-        .filter(|v| *v >= 0)
-        .ok_or_else(bad)
+/// "19.99", "1500" → minor units, read by core with the currency's own decimals (JPY 0, USD 2,
+/// KWD 3).
+fn parse_price(text: &str, currency: Currency) -> Result<i64, Failure> {
+    Money::from_major_str(text, currency)
+        .map(Money::minor)
+        .map_err(|e| Failure::Invalid(format!("max-price: {e}")))
 }
 
 pub fn search(desk: &Desk, args: SearchArgs) -> Result<(), Failure> {
@@ -176,7 +146,15 @@ pub fn search(desk: &Desk, args: SearchArgs) -> Result<(), Failure> {
         min_data_bytes: args.min_data.as_deref().map(parse_data).transpose()?,
         min_days: args.min_days,
         max_days: args.max_days,
-        max_price_minor: args.max_price.as_deref().map(parse_price).transpose()?,
+        // Retail prices are in the offerings' currency, which is the desk's own when it sells
+        // what it buys (no conversion yet): the price typed is read in the desk's currency.
+        max_price_minor: match args.max_price.as_deref() {
+            Some(text) => Some(parse_price(
+                text,
+                esimdesk_app::settings::desk_settings(desk)?.currency,
+            )?),
+            None => None,
+        },
         unlimited: args.unlimited.then_some(true),
         provider,
         sort: match args.sort {
@@ -197,7 +175,12 @@ pub fn search(desk: &Desk, args: SearchArgs) -> Result<(), Failure> {
 fn hit_line(h: &SearchHit) -> String {
     let per_gb = h
         .price_per_gb_minor
-        .map(|m| format!("{}.{:02}/GB", m / 100, m % 100))
+        .map(|m| {
+            format!(
+                "{}/GB",
+                Money::from_minor(m, h.retail.currency()).major_string()
+            )
+        })
         .unwrap_or_else(|| "-".into());
     format!(
         "{:<10} {:<28} {:>9} {:>4} days {:>12} {:>10}  {}\n",
@@ -380,17 +363,26 @@ mod tests {
     #[test]
     fn data_amounts() {
         assert_eq!(parse_data("5GB").ok(), Some(5_000_000_000));
+        assert_eq!(parse_data("5").ok(), Some(5_000_000_000));
         assert_eq!(parse_data("500mb").ok(), Some(500_000_000));
         assert_eq!(parse_data("1.5 GB").ok(), Some(1_500_000_000));
-        assert!(parse_data("lots").is_err());
+        assert!(
+            matches!(parse_data("lots"), Err(Failure::Invalid(m)) if m.starts_with("min-data:"))
+        );
     }
 
     #[test]
-    fn prices() {
-        assert_eq!(parse_price("19.99").ok(), Some(1999));
-        assert_eq!(parse_price("5").ok(), Some(500));
-        assert_eq!(parse_price("5.5").ok(), Some(550));
-        assert!(parse_price("5.555").is_err());
-        assert!(parse_price("-1").is_err());
+    fn prices_in_the_currency_s_own_decimals() {
+        let c = |code: &str| Currency::parse(code).unwrap();
+        assert_eq!(parse_price("19.99", c("USD")).ok(), Some(1999));
+        assert_eq!(parse_price("5", c("USD")).ok(), Some(500));
+        assert_eq!(parse_price("5.5", c("USD")).ok(), Some(550));
+        assert_eq!(parse_price("1500", c("JPY")).ok(), Some(1500));
+        assert_eq!(parse_price("1.5", c("KWD")).ok(), Some(1500));
+        assert!(parse_price("5.555", c("USD")).is_err());
+        assert!(parse_price("1500.5", c("JPY")).is_err());
+        assert!(
+            matches!(parse_price("-1", c("USD")), Err(Failure::Invalid(m)) if m.starts_with("max-price:"))
+        );
     }
 }
