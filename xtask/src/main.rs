@@ -2,6 +2,7 @@
 //! a fresh Debian machine lacks first (see `setup`).
 
 mod bench;
+mod bindings;
 mod setup;
 mod summary;
 mod test;

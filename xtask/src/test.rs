@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::summary::Tally;
 use crate::xvfb::Xvfb;
-use crate::{build_ui, cargo, npm, root, setup, status, step};
+use crate::{bindings, build_ui, cargo, npm, root, setup, status, step};
 
 /// The longest the Rust tests (end-to-end included) may run: about five minutes here, so this
 /// only ends a run that hangs.
@@ -65,6 +65,8 @@ pub fn run(with_e2e: bool) -> Result<()> {
     } else {
         "Rust tests (with a private, real Secret Service)"
     });
+    // The bindings are regenerated from scratch, so a stale, changed or missing file shows.
+    let committed_bindings = bindings::take()?;
     let display = if with_e2e { Some(Xvfb::start()?) } else { None };
     let mut rust_tests = keyring_session();
     rust_tests
@@ -84,7 +86,12 @@ pub fn run(with_e2e: bool) -> Result<()> {
             .env("ESIMDESK_TAURI_DRIVER", setup::tauri_driver_path())
             .env("ESIMDESK_ARTIFACTS", target_dir().join("e2e-artifacts"));
     }
-    total.add(libtest(&mut rust_tests)?);
+    let run = libtest(&mut rust_tests);
+    if run.is_err() {
+        // The run itself broke: put back what it did not write, so the tree is left as it was.
+        bindings::restore_missing(&committed_bindings);
+    }
+    total.add(run?);
     if display.is_some() {
         println!(
             "screenshots: {}",
@@ -92,6 +99,9 @@ pub fn run(with_e2e: bool) -> Result<()> {
         );
     }
     drop(display);
+
+    step("the UI's TypeScript bindings match the Rust types");
+    bindings::compare(&committed_bindings)?;
 
     step("UI type check (svelte-check)");
     status(npm().args(["run", "check", "--silent"]))?;

@@ -1,0 +1,89 @@
+//! The UI's TypeScript bindings (`ui/src/bindings`, written by ts-rs when the Rust tests run) must
+//! be the ones committed: `cargo xtask test` takes the committed files out, lets the tests write
+//! them anew, and fails on any file that changed, appeared or was not written again.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+
+use crate::root;
+
+fn dir() -> PathBuf {
+    root().join("ui").join("src").join("bindings")
+}
+
+/// The `.ts` files there now, by name, with their contents; the folder is left empty for the
+/// tests to fill.
+pub fn take() -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    let dir = dir();
+    if !dir.is_dir() {
+        return Ok(files);
+    }
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "ts") {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.insert(name, std::fs::read(&path)?);
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    Ok(files)
+}
+
+/// Writes back the files a broken run did not write again.
+pub fn restore_missing(before: &BTreeMap<String, Vec<u8>>) {
+    for (name, contents) in before {
+        let path = dir().join(name);
+        if !path.exists()
+            && let Err(e) = std::fs::write(&path, contents)
+        {
+            eprintln!("xtask: could not restore {}: {e}", path.display());
+        }
+    }
+}
+
+/// Fails, naming each file, when what the tests wrote differs from what was there before.
+pub fn compare(before: &BTreeMap<String, Vec<u8>>) -> Result<()> {
+    let now = {
+        let mut now = BTreeMap::new();
+        for entry in std::fs::read_dir(dir())? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "ts") {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                now.insert(name, std::fs::read(&path)?);
+            }
+        }
+        now
+    };
+    let mut problems = Vec::new();
+    for (name, contents) in before {
+        match now.get(name) {
+            None => problems.push(format!("{name}: no Rust type writes it any more (delete it)")),
+            Some(fresh) if fresh != contents => {
+                problems.push(format!("{name}: differs from the Rust type (commit the new one)"))
+            }
+            Some(_) => {}
+        }
+    }
+    for name in now.keys().filter(|n| !before.contains_key(*n)) {
+        problems.push(format!("{name}: new (commit it)"));
+    }
+    if problems.is_empty() {
+        println!("{} binding files, all as committed", now.len());
+        return Ok(());
+    }
+    for p in &problems {
+        println!("  ui/src/bindings/{p}");
+    }
+    bail!(
+        "the committed TypeScript bindings were stale; they are regenerated now: review and commit them"
+    )
+}
