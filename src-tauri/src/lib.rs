@@ -9,6 +9,7 @@
 
 mod commands;
 mod demo;
+mod ipc;
 mod logging;
 mod state;
 
@@ -17,9 +18,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use esimdesk_app::{Desk, accounts, catalogue, os_keychain, reconcile};
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Manager};
 
-use crate::commands::{ORDERS_RECONCILED, SYNC_PROGRESS};
+use crate::ipc::{ORDERS_RECONCILED, SYNC_PROGRESS, with_commands};
 use crate::state::{DeskState, emit};
 
 type SetupError = Box<dyn std::error::Error>;
@@ -51,42 +52,6 @@ pub fn run() {
         eprintln!("eSIM Desk could not start: {error}");
         std::process::exit(1);
     }
-}
-
-/// Every command the window may call (the UI's contract).
-fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::app::app_info,
-        commands::app::ui_ready,
-        commands::app::restart,
-        commands::app::status,
-        commands::app::diagnostics,
-        commands::codes::inspect_code,
-        commands::codes::inspect_code_image,
-        commands::codes::check_iccid,
-        commands::codes::check_eid,
-        commands::accounts::add_account,
-        commands::accounts::remove_account,
-        commands::settings::set_desk_settings,
-        commands::settings::markup_rules,
-        commands::settings::set_markup_rule,
-        commands::settings::remove_markup_rule,
-        commands::catalogue::sync_catalogues,
-        commands::catalogue::suggest_destinations,
-        commands::catalogue::search,
-        commands::sales::new_client_reference,
-        commands::sales::validate_order,
-        commands::sales::checkout,
-        commands::sales::top_up,
-        commands::sales::orders,
-        commands::sales::reconcile,
-        commands::sales::resolve_order,
-        commands::esims::find_esims,
-        commands::esims::esim_detail,
-        commands::esims::refresh_usage,
-        commands::esims::top_up_offerings,
-        commands::esims::revoke_package,
-    ])
 }
 
 /// Time since the process started.

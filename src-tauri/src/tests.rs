@@ -13,8 +13,9 @@ use tauri::test::{INVOKE_KEY, MockRuntime, mock_builder, mock_context, noop_asse
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
+use crate::demo;
+use crate::ipc::with_commands;
 use crate::state::DeskState;
-use crate::{demo, with_commands};
 
 struct Window {
     _dir: tempfile::TempDir,
@@ -58,6 +59,23 @@ impl Window {
                 error: CallbackFn(1),
                 url: "tauri://localhost".parse().unwrap(),
                 body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    /// A command whose request body is raw bytes.
+    fn raw(&self, cmd: &str, body: Vec<u8>) -> Result<Value, Value> {
+        tauri::test::get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Raw(body),
                 headers: Default::default(),
                 invoke_key: INVOKE_KEY.to_string(),
             },
@@ -199,11 +217,16 @@ fn the_walk_in_flow_through_ipc() {
     assert_eq!(e["code"], "cannot_resolve", "{e}");
 
     let png = qr_bytes(&lpa, QrFormat::Png { min_size_px: 300 }).unwrap();
-    let read = w.ok("inspect_code_image", json!({ "bytes": png }));
+    // Pictures travel as the raw request body, not as JSON.
+    let read = w.raw("inspect_code_image", png).unwrap();
     assert_eq!(read["report"]["canonical"], lpa.as_str());
     assert_eq!(
-        w.refused("inspect_code_image", json!({ "bytes": [1, 2, 3] })),
+        w.raw("inspect_code_image", vec![1, 2, 3]).unwrap_err()["code"],
         "not_an_image"
+    );
+    assert_eq!(
+        w.refused("inspect_code_image", json!({ "bytes": [1, 2, 3] })),
+        "invalid_input"
     );
     assert_eq!(
         w.refused("esim_detail", json!({ "iccid": "12" })),

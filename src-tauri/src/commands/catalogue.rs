@@ -5,7 +5,7 @@ use esimdesk_app::catalogue::{self, AccountSync};
 use esimdesk_app::{Destination, SearchHit, SearchQuery};
 use tauri::{AppHandle, Runtime, State};
 
-use crate::commands::SYNC_PROGRESS;
+use crate::ipc::SYNC_PROGRESS;
 use crate::state::{DeskState, blocking, blocking_async, emit};
 
 /// Suggestions shown under the destination box.

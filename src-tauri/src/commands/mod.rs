@@ -1,8 +1,6 @@
 //! `#[tauri::command]`s: a few lines each, calling `esimdesk-app`. Arguments arrive in camelCase
-//! (Tauri's default); every error crosses as an `ErrorPayload`.
-//!
-//! Events: `sync-progress` (`SyncProgress`), `checkout-progress` (`CheckoutProgress`, also for
-//! top-ups), `orders-reconciled` (`Reconciled[]`, after start-up reconciliation settled some).
+//! (Tauri's default); every error crosses as an `ErrorPayload`. The list of commands and events,
+//! with their argument and payload types, is declared once in [`crate::ipc`].
 
 pub mod accounts;
 pub mod app;
@@ -11,7 +9,3 @@ pub mod codes;
 pub mod esims;
 pub mod sales;
 pub mod settings;
-
-pub const SYNC_PROGRESS: &str = "sync-progress";
-pub const CHECKOUT_PROGRESS: &str = "checkout-progress";
-pub const ORDERS_RECONCILED: &str = "orders-reconciled";

@@ -10,7 +10,7 @@ use esimdesk_app::reconcile::{self, Reconciled};
 use esimdesk_app::top_up::{self, TopUpInput};
 use tauri::{AppHandle, Runtime, State};
 
-use crate::commands::CHECKOUT_PROGRESS;
+use crate::ipc::CHECKOUT_PROGRESS;
 use crate::state::{DeskState, blocking, blocking_async, emit};
 
 /// A fresh reference for the sale the checkout screen is opening.
@@ -99,9 +99,10 @@ pub async fn top_up<R: Runtime>(
 #[tauri::command]
 pub async fn orders(
     state: State<'_, DeskState>,
-    limit: usize,
+    limit: u32,
 ) -> Result<Vec<JournaledOrder>, ErrorPayload> {
     let desk = state.desk.clone();
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     blocking(move || esimdesk_app::orders::orders(&desk, limit)).await
 }
 
