@@ -248,7 +248,12 @@ async fn usage_refresh_and_a_top_up() {
 
     desk.click("show-top-ups").await.unwrap();
     desk.by_testid("topup-list").await.unwrap();
+    // The top-up's reference is taken as the panel opens, not at the click.
+    desk.text_when("topup-reference", |t| t.starts_with("Ref. desk-"))
+        .await
+        .unwrap();
     desk.type_into("topup-payment", "TERM-0003").await.unwrap();
+    desk.screenshot("esim-top-up-offers").await.unwrap();
     let first = desk
         .client
         .find(fantoccini::Locator::Css("[data-testid^=\"topup-esim_\"]"))
@@ -260,6 +265,69 @@ async fn usage_refresh_and_a_top_up() {
         .unwrap();
     desk.wait_count("package-row", 2).await.unwrap();
     desk.screenshot("esim-top-up").await.unwrap();
+    desk.close().await.unwrap();
+}
+
+/// A package revoked from the eSIM screen, named by the provider's id for it: the desk says where
+/// the refund goes, and the Orders screen shows the revoke as a revoke and the sale cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_package_says_where_the_refund_goes() {
+    let _w = ONE_WINDOW.lock().await;
+    let desk = Desk::launch().await.unwrap();
+    desk.text_when("freshness", |t| t.contains("offerings"))
+        .await
+        .unwrap();
+    sell_netherlands(&desk, "Omar Haddad").await;
+
+    desk.click("nav-esims").await.unwrap();
+    desk.type_into("esim-search", "Omar").await.unwrap();
+    desk.wait_count("esim-result", 1).await.unwrap();
+    desk.click("esim-result").await.unwrap();
+    // The provider's package ids come with the usage; no revoke is offered without one.
+    desk.click("refresh-usage").await.unwrap();
+    desk.wait_count("package-row", 1).await.unwrap();
+    desk.click("revoke").await.unwrap();
+    let reference = desk
+        .text_when("revoke-reference", |t| t.starts_with("Ref. "))
+        .await
+        .unwrap();
+    desk.screenshot("esim-revoke-confirm").await.unwrap();
+    desk.click("confirm-revoke").await.unwrap();
+    let said = desk
+        .text_when("revoke-message", |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(said.contains("inventory"), "{said}");
+    assert!(!desk.is_present("revoke-error").await.unwrap());
+    desk.screenshot("esim-revoked").await.unwrap();
+
+    desk.click("nav-orders").await.unwrap();
+    desk.wait_count("order-row", 2).await.unwrap();
+    let revoke = reference.trim_start_matches("Ref. ");
+    let kind = desk
+        .text_at_when(
+            &format!("tr[data-reference=\"{revoke}\"] [data-testid=\"order-kind\"]"),
+            |t| !t.is_empty(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(kind.to_lowercase(), "revoke");
+    order_state_when(&desk, revoke, |t| t == "completed").await;
+    // The sale the package came with is cancelled.
+    let sale = desk
+        .client
+        .find(fantoccini::Locator::Css(&format!(
+            "tr[data-testid=\"order-row\"]:not([data-reference=\"{revoke}\"])"
+        )))
+        .await
+        .unwrap()
+        .attr("data-reference")
+        .await
+        .unwrap()
+        .expect("the sale's reference");
+    assert!(said.contains(&sale), "{said}");
+    order_state_when(&desk, &sale, |t| t == "cancelled").await;
+    desk.screenshot("orders-revoke").await.unwrap();
     desk.close().await.unwrap();
 }
 
@@ -316,6 +384,7 @@ async fn offline_search_still_works_and_buying_needs_the_network() {
     desk.type_into("payment-reference", "TERM-0004")
         .await
         .unwrap();
+    let reference = reference_shown(&desk).await;
     desk.click("submit-order").await.unwrap();
     let error = desk
         .text_when("checkout-error", |t| !t.is_empty())
@@ -325,6 +394,19 @@ async fn offline_search_still_works_and_buying_needs_the_network() {
         error.to_lowercase().contains("nothing was bought"),
         "{error}"
     );
+    assert_eq!(
+        desk.attr("checkout-error", "data-money-moved")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("not_sent")
+    );
+    // Nothing was sent: trying again is a new order, under a new reference.
+    desk.text_at_when("[data-testid=\"client-reference\"]", |t| {
+        t.starts_with("Ref. ") && !t.ends_with(&reference)
+    })
+    .await
+    .unwrap();
     desk.screenshot("offline").await.unwrap();
     desk.close().await.unwrap();
     forget_keys(&data);
@@ -524,6 +606,9 @@ async fn orders_reconciliation_cannot_match_are_settled_by_hand() {
     desk.text_when("needs-person-count", |t| t == "3")
         .await
         .unwrap();
+    desk.text_when("needs-person-badge", |t| t == "3")
+        .await
+        .unwrap();
     for reference in [&unbought, &first, &second] {
         order_state_when(&desk, reference, |t| t == "needs a person").await;
         let reason = desk
@@ -574,10 +659,6 @@ async fn orders_reconciliation_cannot_match_are_settled_by_hand() {
     desk.click(&format!("resolve-not-bought-{unbought}"))
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
-    desk.screenshot("zz-debug").await.unwrap();
-    let html = desk.client.execute(&format!("return document.querySelector('[data-testid=\"resolve-row-{unbought}\"]')?.outerHTML ?? 'none';"), vec![]).await.unwrap();
-    println!("ROW: {html}");
     desk.by_testid(&format!("resolve-confirm-{unbought}"))
         .await
         .unwrap();
@@ -588,6 +669,8 @@ async fn orders_reconciliation_cannot_match_are_settled_by_hand() {
     order_state_when(&desk, &unbought, |t| t == "failed").await;
 
     assert!(!desk.is_present("needs-person-banner").await.unwrap());
+    // The count beside Orders follows (it is read from the status after the list).
+    desk.wait_gone("needs-person-badge").await.unwrap();
     let note = desk
         .text_when("resolved-note", |t| t.contains(&unbought))
         .await
@@ -595,6 +678,73 @@ async fn orders_reconciliation_cannot_match_are_settled_by_hand() {
     assert!(note.contains(&provider_orders[1]), "{note}");
     desk.screenshot("orders-settled-by-hand").await.unwrap();
     assert_eq!(admin.orders().len(), 2, "settling bought nothing");
+    desk.close().await.unwrap();
+    forget_keys(&data);
+    sandbox.shutdown();
+}
+
+/// A paid order whose activation codes the desk does not have yet: a sale whose reply is lost,
+/// found by Reconcile while the provider's codes call fails. Orders shows it completed with its
+/// codes still to come; the next Reconcile fetches them, and nothing more is bought.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_order_waiting_for_its_codes_is_shown_and_reconcile_fetches_them() {
+    assert!(
+        std::env::var_os("ESIMDESK_KEYCHAIN_TESTS").is_some(),
+        "writes to the OS keychain: run through `cargo xtask test` (a private keyring)"
+    );
+    let _w = ONE_WINDOW.lock().await;
+    let sandbox = wall_clock_sandbox();
+    let data = data_with_account(&sandbox, "codes-to-come").await;
+    let desk = Desk::launch_with(&data).await.unwrap();
+    let admin = sandbox.admin();
+    admin
+        .add_fault(
+            FaultSpec::new(FaultKind::DropAfterCommit)
+                .on("POST", "/v2.4/orders")
+                .order_type("transaction")
+                .times(1),
+        )
+        .unwrap();
+    let reference = lost_sale(&desk, "Lena Berg", "TERM-0401").await;
+    assert_eq!(admin.orders().len(), 1);
+
+    // Found at the provider (the only order of that package and time), but no codes yet.
+    admin
+        .add_fault(FaultSpec::status(404).on("GET", "/v2.4/esims/assignments"))
+        .unwrap();
+    desk.click("nav-orders").await.unwrap();
+    desk.click("reconcile").await.unwrap();
+    desk.text_when("reconcile-result", |t| t.contains(&reference))
+        .await
+        .unwrap();
+    order_state_when(&desk, &reference, |t| t == "completed").await;
+    for r in admin.requests() {
+        println!("REQ {} {}?{} {:?}", r.method, r.path, r.query, r.status);
+    }
+    println!(
+        "RESULT {}",
+        desk.text_when("reconcile-result", |_| true).await.unwrap()
+    );
+    let pending = desk
+        .text_when("order-codes-pending", |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(pending.contains("Reconcile fetches them"), "{pending}");
+    desk.by_testid("codes-pending-note").await.unwrap();
+    desk.screenshot("orders-codes-to-come").await.unwrap();
+
+    admin.clear_faults();
+    desk.click("reconcile").await.unwrap();
+    let result = desk
+        .text_when("reconcile-result", |t| t.contains("delivered"))
+        .await
+        .unwrap();
+    assert!(result.contains(&reference), "{result}");
+    desk.wait_gone("order-codes-pending").await.unwrap();
+    assert!(!desk.is_present("codes-pending-note").await.unwrap());
+    order_state_when(&desk, &reference, |t| t == "completed").await;
+    desk.screenshot("orders-codes-fetched").await.unwrap();
+    assert_eq!(admin.orders().len(), 1, "reconciling bought nothing");
     desk.close().await.unwrap();
     forget_keys(&data);
     sandbox.shutdown();

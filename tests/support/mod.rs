@@ -266,6 +266,18 @@ return document.documentElement.scrollHeight;
         }
     }
 
+    /// Waits until no element carries this test id.
+    pub async fn wait_gone(&self, id: &str) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + UI_WAIT;
+        while self.is_present(id).await? {
+            if tokio::time::Instant::now() > deadline {
+                bail!("data-testid={id} is still shown");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
     pub async fn is_present(&self, id: &str) -> Result<bool> {
         Ok(!self
             .client

@@ -66,10 +66,12 @@ pub fn compare(before: &BTreeMap<String, Vec<u8>>) -> Result<()> {
     let mut problems = Vec::new();
     for (name, contents) in before {
         match now.get(name) {
-            None => problems.push(format!("{name}: no Rust type writes it any more (delete it)")),
-            Some(fresh) if fresh != contents => {
-                problems.push(format!("{name}: differs from the Rust type (commit the new one)"))
-            }
+            None => problems.push(format!(
+                "{name}: no Rust type writes it any more (delete it)"
+            )),
+            Some(fresh) if fresh != contents => problems.push(format!(
+                "{name}: differs from the Rust type (commit the new one)"
+            )),
             Some(_) => {}
         }
     }

@@ -55,12 +55,7 @@ fn desk_selling_in(currency: &str, prices: &[&str]) -> tempfile::TempDir {
         })
         .collect();
     store
-        .replace_catalogue(
-            "esimgo",
-            &offerings,
-            OffsetDateTime::now_utc(),
-            &mut |_| {},
-        )
+        .replace_catalogue("esimgo", &offerings, OffsetDateTime::now_utc(), &mut |_| {})
         .unwrap();
     dir
 }
@@ -119,7 +114,10 @@ fn a_jpy_price_filter_is_read_in_yen() {
     let out = search(dir.path(), &["japan", "--max-price", "1200"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("1200 JPY") && text.contains("240/GB"), "{text}");
+    assert!(
+        text.contains("1200 JPY") && text.contains("240/GB"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -147,7 +145,13 @@ fn other_currencies_keep_their_own_decimals() {
 #[test]
 fn data_filters_are_read_by_core() {
     let dir = desk_selling_in("USD", &["12"]);
-    for (min_data, found) in [("5GB", 1), ("5 GB", 1), ("5000mb", 1), ("5.1 GB", 0), ("6", 0)] {
+    for (min_data, found) in [
+        ("5GB", 1),
+        ("5 GB", 1),
+        ("5000mb", 1),
+        ("5.1 GB", 0),
+        ("6", 0),
+    ] {
         let out = search(dir.path(), &["japan", "--min-data", min_data, "--json"]);
         assert_eq!(retail(&out).len(), found, "{min_data}");
     }

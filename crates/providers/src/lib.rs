@@ -5,13 +5,18 @@
 //! rate limit, retries for idempotent reads only, and credentials that never reach a log line or
 //! an error.
 
+mod balance;
+mod cancel;
 pub mod capabilities;
+mod catalogue;
+mod delivery;
 pub mod error;
 pub mod esimgo;
+mod esims;
 pub(crate) mod http;
+mod orders;
 pub mod provider;
 pub mod qr_bundle;
-pub mod types;
 
 #[cfg(test)]
 mod test_server;
@@ -21,4 +26,15 @@ pub use error::ProviderError;
 pub use http::{HttpSettings, RateLimit};
 pub use provider::{MAX_CATALOGUE_PAGES, ProgressFn, Provider};
 pub use qr_bundle::{BundleError, BundleLimits, BundleRow, QrBundle, read_qr_bundle};
-pub use types::*;
+// Requests and results of `Provider` calls, each by name (no globs: what is public is chosen).
+pub use balance::AccountBalance;
+pub use cancel::{CancelOutcome, CancelTarget, Refund};
+pub use catalogue::{
+    Catalogue, CataloguePage, CatalogueProgress, CatalogueQuery, PageToken, SkippedItem,
+};
+pub use delivery::{DeliverySource, OrderDelivery, QrImage};
+pub use esims::{EsimHandle, EsimUsage, PackageUsage, TopUpCheck};
+pub use orders::{
+    IssuedEsim, MatchBasis, OrderLookup, OrderMatch, OrderRequest, OrderStatus, PlacedLine,
+    PlacedOrder, PricedLine, RequestLine, TopUpRequest, ValidatedOrder,
+};

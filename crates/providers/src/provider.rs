@@ -11,7 +11,7 @@ use esimdesk_core::{Offering, ProviderKind};
 
 use crate::capabilities::Capabilities;
 use crate::error::ProviderError;
-use crate::types::{
+use crate::{
     AccountBalance, CancelOutcome, CancelTarget, Catalogue, CataloguePage, CatalogueProgress,
     CatalogueQuery, EsimHandle, EsimUsage, OrderDelivery, OrderLookup, OrderMatch, OrderRequest,
     PageToken, PlacedOrder, TopUpCheck, TopUpRequest, ValidatedOrder,

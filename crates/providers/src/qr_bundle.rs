@@ -11,7 +11,7 @@ use std::io::{Cursor, Read};
 
 use bytes::Bytes;
 
-use crate::types::QrImage;
+use crate::QrImage;
 
 /// Bounds for one bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

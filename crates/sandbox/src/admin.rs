@@ -299,8 +299,8 @@ impl Admin {
         self.shared.clock.reset();
     }
 
-    /// The last [`REQUEST_LOG_LIMIT`] provider requests (admin calls are not logged), oldest
-    /// first, with the status answered.
+    /// The last 10,000 provider requests (`REQUEST_LOG_LIMIT`; admin calls are not logged),
+    /// oldest first, with the status answered.
     pub fn requests(&self) -> Vec<RequestRecord> {
         lock(&self.shared.requests).list()
     }

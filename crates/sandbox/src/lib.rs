@@ -12,20 +12,37 @@
 //!
 //! From synchronous code use [`start_blocking`], which runs the server on its own thread.
 
-pub mod admin;
-pub mod app;
-pub mod catalogue;
-pub mod clock;
-pub mod config;
-pub mod error;
-pub mod esimgo;
-pub mod faults;
-pub mod money;
-pub mod ratelimit;
-pub mod server;
+//!
+//! What tests, benchmarks and demo mode use is exported here, by name; the modules are private, so
+//! the simulators' insides (routes, state, wire types) can change without breaking a caller.
 
-pub use admin::{Admin, AdminError, RecordedEsim, RecordedLine, RecordedOrder, RequestRecord};
+mod admin;
+mod app;
+mod catalogue;
+mod clock;
+mod config;
+mod error;
+mod esimgo;
+mod faults;
+mod money;
+mod ratelimit;
+mod server;
+
+// Starting one, and its handles.
 pub use config::{AutoUsage, SandboxConfig};
 pub use error::SandboxError;
-pub use faults::{FaultKind, FaultSpec};
 pub use server::{BlockingSandbox, RunningSandbox, SandboxHandle, start, start_blocking};
+
+// Steering it from a test: clock, balance, faults, and what it recorded.
+pub use admin::{Admin, AdminError, RecordedEsim, RecordedLine, RecordedOrder, RequestRecord};
+pub use faults::{ActiveFault, FaultKind, FaultSpec, ORDER_BODY_LIMIT};
+
+// The generated catalogue (for benchmarks that need the same data without a server).
+pub use catalogue::{
+    Bundle, Catalogue, CatalogueError, CountryInfo, Coverage, DataAllowance, RegionInfo,
+    UnlimitedKind, generate as generate_catalogue,
+};
+
+// Formats the simulated API uses, for checking its answers.
+pub use clock::rfc3339;
+pub use money::{AmountError, parse_cents};

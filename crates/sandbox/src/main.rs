@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use esimdesk_sandbox::{AutoUsage, FaultSpec, SandboxConfig, money::parse_cents};
+use esimdesk_sandbox::{AutoUsage, FaultSpec, SandboxConfig, parse_cents};
 
 #[derive(Debug, Parser)]
 #[command(

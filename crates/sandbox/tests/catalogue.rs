@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use common::{Api, cents};
 use esimdesk_sandbox::SandboxConfig;
-use esimdesk_sandbox::catalogue::generate;
+use esimdesk_sandbox::generate_catalogue as generate;
 use serde_json::Value;
 
 #[tokio::test]

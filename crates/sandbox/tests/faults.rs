@@ -29,7 +29,7 @@ async fn dropped_after_commit_the_order_exists_but_no_answer_came() {
         )
         .unwrap();
     let start = api.balance_cents().await;
-    let t0 = esimdesk_sandbox::clock::rfc3339(admin.now());
+    let t0 = esimdesk_sandbox::rfc3339(admin.now());
 
     // A validate commits nothing, so it is answered and does not use the fault up.
     let (status, v) = api
@@ -269,7 +269,7 @@ async fn an_order_type_tells_the_dry_run_from_the_purchase() {
         .add_fault(FaultSpec::status(500).order_type("transaction"))
         .unwrap();
     let mut long = tx("esim_1GB_7D_NL_V2").to_string();
-    long.push_str(&" ".repeat(esimdesk_sandbox::faults::ORDER_BODY_LIMIT + 10));
+    long.push_str(&" ".repeat(esimdesk_sandbox::ORDER_BODY_LIMIT + 10));
     let (status, v) = api.post_raw("/orders", &long).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["status"], "completed");

@@ -438,10 +438,10 @@ async fn automatic_usage_and_processing_delay() {
 async fn orders_can_be_found_by_creation_time() {
     let api = Api::default().await;
     let admin = api.sandbox.admin();
-    let t0 = esimdesk_sandbox::clock::rfc3339(admin.now());
+    let t0 = esimdesk_sandbox::rfc3339(admin.now());
     api.buy(NL_1GB).await;
     admin.advance_clock(Duration::from_secs(3_600));
-    let t1 = esimdesk_sandbox::clock::rfc3339(admin.now());
+    let t1 = esimdesk_sandbox::rfc3339(admin.now());
     api.buy("esim_1GB_7D_FR_V2").await;
     let (_, all) = api.get_json(&format!("/orders?createdAt=gte:{t0}")).await;
     assert_eq!(all["rows"], 2);

@@ -32,7 +32,7 @@ use esimdesk_core::{
     ActivationType, Country, Currency, DataAllowance, DataAmount, Money, Offering, ProviderKind,
     Region,
 };
-use esimdesk_sandbox::catalogue::{self, Coverage};
+use esimdesk_sandbox::{self as sandbox, Coverage};
 use esimdesk_store::{ProviderAccount, SearchHit, SearchQuery, Store};
 use rusqlite::types::Value;
 use rusqlite::{Connection, params, params_from_iter};
@@ -43,7 +43,7 @@ const ACCOUNT: &str = "esimgo";
 
 fn offerings() -> Vec<Offering> {
     let usd = Currency::parse("USD").unwrap();
-    let cat = catalogue::generate(7, SIZE).unwrap();
+    let cat = sandbox::generate_catalogue(7, SIZE).unwrap();
     cat.bundles()
         .iter()
         .map(|b| Offering {
@@ -60,10 +60,10 @@ fn offerings() -> Vec<Offering> {
                 Coverage::Country(_) => None,
             },
             data: match b.data {
-                catalogue::DataAllowance::Fixed(mb) => DataAllowance::Limited {
+                sandbox::DataAllowance::Fixed(mb) => DataAllowance::Limited {
                     amount: DataAmount::from_decimal_megabytes(mb).unwrap(),
                 },
-                catalogue::DataAllowance::Unlimited(_) => DataAllowance::Unlimited,
+                sandbox::DataAllowance::Unlimited(_) => DataAllowance::Unlimited,
             },
             validity_days: b.duration_days,
             cost: Money::from_minor(b.price_cents, usd),

@@ -7,9 +7,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use ts_rs::TS;
 
+use crate::columns::{from_ts, provider, ts};
 use crate::error::{Result, StoreError};
 use crate::store::Store;
-use crate::util::{from_ts, provider, ts};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]

@@ -7,9 +7,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use ts_rs::TS;
 
+use crate::columns::{from_ts, now, ts};
 use crate::error::Result;
 use crate::store::Store;
-use crate::util::{from_ts, now, ts};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]

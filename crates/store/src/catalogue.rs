@@ -7,22 +7,22 @@
 
 use std::collections::{HashMap, HashSet};
 
-use esimdesk_core::{Country, Money, Offering, ProviderKind, Region};
+use esimdesk_core::country::common_home_region;
+use esimdesk_core::pricing::markup_region;
+use esimdesk_core::{Country, Offering, ProviderKind, Region};
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 use ts_rs::TS;
 
 use crate::audit;
+use crate::columns::{from_ts_opt, join_countries, provider, region, ts, u64_to_i64};
 use crate::error::{Result, StoreError};
-use crate::markup::MarkupBook;
+use crate::markup;
 use crate::names::searchable_regions;
+use crate::retail;
 use crate::settings;
 use crate::store::Store;
-use crate::util::{
-    activation_name, currency, from_ts_opt, home_region, i64_to_u64, join_countries, provider,
-    region, ts, u64_to_i64,
-};
 
 /// How fresh one account's cached catalogue is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -60,22 +60,6 @@ impl Dest {
 
 fn region_dest(r: Region) -> &'static str {
     r.code()
-}
-
-fn common_home_region(countries: &[Country]) -> Option<Region> {
-    let first = home_region(*countries.first()?);
-    countries
-        .iter()
-        .all(|c| home_region(*c) == first)
-        .then_some(first)
-        .filter(|r| *r != Region::Other)
-}
-
-/// The region markup rules see: the provider's, or the countries' common home region.
-pub(crate) fn markup_region(countries: &[Country], region: Option<Region>) -> Option<Region> {
-    region
-        .filter(|r| *r != Region::Other)
-        .or_else(|| common_home_region(countries))
 }
 
 /// The region a search by region finds an offering under: the provider's region, or for a
@@ -170,21 +154,6 @@ pub(crate) fn drop_unused_coverages(tx: &Transaction) -> Result<()> {
     Ok(())
 }
 
-/// Prices an offering: retail and retail per decimal GB.
-fn price(
-    book: &MarkupBook,
-    provider: ProviderKind,
-    markup_region: Option<Region>,
-    cost: Money,
-    data_bytes: Option<u64>,
-) -> Result<(Money, Option<i64>)> {
-    let retail = book.retail(provider, markup_region, cost)?;
-    let per_gb = data_bytes.filter(|b| *b > 0).and_then(|bytes| {
-        i64::try_from(i128::from(retail.minor()) * 1_000_000_000 / i128::from(bytes)).ok()
-    });
-    Ok((retail, per_gb))
-}
-
 const INSERT_OFFERING: &str = "INSERT INTO offerings (account_id, coverage_id, provider, code,
     code_key, name, region, markup_region, data_bytes, validity_days, cost_minor, currency,
     retail_minor, price_per_gb_minor, activation, speeds, top_up)
@@ -202,45 +171,6 @@ fn check(o: &Offering) -> Result<()> {
             "offering {} has a negative cost",
             o.code
         )));
-    }
-    Ok(())
-}
-
-/// Recomputes every offering's retail price under the current rules (inside the caller's
-/// transaction).
-pub(crate) fn reprice_all(tx: &Transaction) -> Result<()> {
-    let book = MarkupBook::load(tx)?;
-    let mut changed: Vec<(i64, i64, Option<i64>)> = Vec::new();
-    {
-        let mut stmt = tx.prepare(
-            "SELECT id, provider, markup_region, cost_minor, currency, data_bytes, retail_minor,
-                    price_per_gb_minor
-             FROM offerings",
-        )?;
-        let mut q = stmt.query([])?;
-        while let Some(r) = q.next()? {
-            let id: i64 = r.get(0)?;
-            let provider = provider(&r.get::<_, String>(1)?)?;
-            let mregion = r
-                .get::<_, Option<String>>(2)?
-                .map(|c| region(&c))
-                .transpose()?;
-            let cost = Money::from_minor(r.get(3)?, currency(&r.get::<_, String>(4)?)?);
-            let data = r
-                .get::<_, Option<i64>>(5)?
-                .map(|b| i64_to_u64(b, "data amount"))
-                .transpose()?;
-            let old: (i64, Option<i64>) = (r.get(6)?, r.get(7)?);
-            let (retail, per_gb) = price(&book, provider, mregion, cost, data)?;
-            if (retail.minor(), per_gb) != old {
-                changed.push((id, retail.minor(), per_gb));
-            }
-        }
-    }
-    let mut upd = tx
-        .prepare("UPDATE offerings SET retail_minor = ?2, price_per_gb_minor = ?3 WHERE id = ?1")?;
-    for (id, retail, per_gb) in &changed {
-        upd.execute(params![id, retail, per_gb])?;
     }
     Ok(())
 }
@@ -275,7 +205,7 @@ fn replace(
             "provider account '{account_id}'"
         )));
     }
-    let book = MarkupBook::load(&tx)?;
+    let book = markup::load_book(&tx)?;
     tx.execute("DELETE FROM offerings WHERE account_id = ?1", [account_id])?;
     let mut coverages = Coverages::load(&tx)?;
 
@@ -291,7 +221,7 @@ fn replace(
             continue;
         }
         let markup_region = markup_region(&o.countries, o.region);
-        let (retail, per_gb) = price(
+        let (retail, per_gb) = retail::price(
             &book,
             o.provider,
             markup_region,
@@ -341,7 +271,7 @@ fn replace(
                 o.cost.currency().code(),
                 r.retail,
                 r.per_gb,
-                activation_name(o.activation),
+                o.activation.name(),
                 speeds,
                 o.top_up
             ])?;
@@ -422,9 +352,11 @@ impl Store {
 pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::markup::{MarkupRule, MarkupScope};
     use crate::store::test_support::*;
-    use esimdesk_core::{ActivationType, Currency, DataAllowance, DataAmount, Rounding};
+    use esimdesk_core::{
+        ActivationType, Currency, DataAllowance, DataAmount, MarkupRule, MarkupScope, Money,
+        Rounding,
+    };
 
     pub(crate) fn offering(
         code: &str,

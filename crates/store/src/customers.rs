@@ -5,10 +5,11 @@ use esimdesk_core::{Customer, Eid};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::audit;
+use crate::columns::{now, ts};
 use crate::error::{Result, StoreError};
+use crate::folding::fold;
 use crate::settings;
 use crate::store::Store;
-use crate::util::{fold, now, ts};
 
 /// What partial search matches: the folded name and the lower-case e-mail.
 fn search_key(c: &Customer) -> String {

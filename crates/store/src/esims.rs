@@ -11,13 +11,13 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use ts_rs::TS;
 
+use crate::columns::{
+    from_name, from_ts, from_ts_opt, i64_to_u64, now, provider, ts, ts_opt, u64_to_i64,
+};
 use crate::customers::phone_digits;
 use crate::error::{Result, StoreError};
+use crate::folding::fold;
 use crate::store::Store;
-use crate::util::{
-    fold, from_ts, from_ts_opt, i64_to_u64, now, package_state, profile_status,
-    profile_status_name, provider, ts, ts_opt, u64_to_i64,
-};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -105,7 +105,7 @@ fn packages(conn: &Connection, iccid: &str) -> Result<Vec<Package>> {
         });
         out.push(Package {
             offering_code: r.get(0)?,
-            state: package_state(&r.get::<_, String>(1)?)?,
+            state: from_name(&r.get::<_, String>(1)?)?,
             allowance: match bytes(r.get(2)?)? {
                 Some(amount) => DataAllowance::Limited { amount },
                 None => DataAllowance::Unlimited,
@@ -154,7 +154,7 @@ fn load(conn: &Connection, iccid: &str) -> Result<Option<StoredEsim>> {
                 .map_err(|e| StoreError::corrupt(format!("ICCID {iccid}: {e}")))?,
             provider: provider(&prov)?,
             activation_code,
-            profile_status: profile_status(&status)?,
+            profile_status: from_name(&status)?,
             packages: packages(conn, iccid)?,
         },
         account_id,
@@ -187,7 +187,7 @@ fn summaries(
             iccid: r.get(0)?,
             provider: provider(&r.get::<_, String>(1)?)?,
             account_id: r.get(2)?,
-            profile_status: profile_status(&r.get::<_, String>(3)?)?,
+            profile_status: from_name(&r.get::<_, String>(3)?)?,
             order_reference: r.get(4)?,
             customer_id: r.get(5)?,
             customer_name: r.get(6)?,
@@ -229,7 +229,7 @@ impl Store {
                 e.account_id,
                 e.provider_ref,
                 e.esim.activation_code.as_ref().map(ToString::to_string),
-                profile_status_name(e.esim.profile_status),
+                e.esim.profile_status.name(),
                 e.order_reference,
                 e.customer_id,
                 ts(e.created_at)?,

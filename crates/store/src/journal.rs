@@ -4,17 +4,17 @@
 //! nothing. Orders whose purchase may or may not have happened (submitted, provisioning, unknown)
 //! are listed for reconciliation by [`Store::unsettled_orders`].
 
-use esimdesk_core::{Iccid, Order, OrderKind, OrderLine, OrderState};
+use esimdesk_core::{Iccid, Order, OrderLine, OrderState};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 use ts_rs::TS;
 
 use crate::audit;
+use crate::columns::{from_name, from_ts, from_ts_opt, money, now, provider, ts};
 use crate::customers;
 use crate::error::{Result, StoreError};
 use crate::store::Store;
-use crate::util::{from_ts, from_ts_opt, money, now, order_state, provider, ts};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -72,10 +72,6 @@ pub struct OrderEvent {
     pub actor: String,
 }
 
-fn kind(name: &str) -> Result<OrderKind> {
-    OrderKind::from_name(name).ok_or_else(|| StoreError::corrupt(format!("order kind '{name}'")))
-}
-
 fn lines(conn: &Connection, reference: &str) -> Result<Vec<OrderLine>> {
     let mut stmt = conn.prepare_cached(
         "SELECT offering_code, quantity, unit_cost_minor, cost_currency, unit_retail_minor,
@@ -124,10 +120,10 @@ fn load_where(
             order: Order {
                 lines: lines(conn, &reference)?,
                 provider: provider(&r.get::<_, String>(2)?)?,
-                kind: kind(&r.get::<_, String>(3)?)?,
+                kind: from_name(&r.get::<_, String>(3)?)?,
                 customer,
                 payment_reference: r.get(5)?,
-                state: order_state(&r.get::<_, String>(6)?)?,
+                state: from_name::<OrderState>(&r.get::<_, String>(6)?)?,
                 provider_reference: r.get(7)?,
                 created_at: from_ts(r.get(8)?)?,
                 client_reference: reference,
@@ -165,7 +161,7 @@ pub(crate) fn move_state(
             |r| r.get(0),
         )
         .optional()?;
-    let from = order_state(
+    let from = from_name::<OrderState>(
         &from.ok_or_else(|| StoreError::NotFound(format!("order {client_reference}")))?,
     )?;
     from.transition(to)?;
@@ -417,9 +413,9 @@ impl Store {
                 at: from_ts(r.get(2)?)?,
                 from: r
                     .get::<_, Option<String>>(3)?
-                    .map(|s| order_state(&s))
+                    .map(|s| from_name::<OrderState>(&s))
                     .transpose()?,
-                to: order_state(&r.get::<_, String>(4)?)?,
+                to: from_name::<OrderState>(&r.get::<_, String>(4)?)?,
                 detail: r.get(5)?,
                 provider_reference: r.get(6)?,
                 actor: r.get(7)?,
@@ -434,7 +430,7 @@ pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::store::test_support::*;
-    use esimdesk_core::{Currency, Customer, Money, ProviderKind};
+    use esimdesk_core::{Currency, Customer, Money, OrderKind, ProviderKind};
 
     pub(crate) fn order(reference: &str, customer: Option<Customer>) -> Order {
         let usd = Currency::parse("USD").unwrap();

@@ -18,21 +18,23 @@
 mod accounts;
 mod audit;
 mod catalogue;
+mod columns;
 mod customers;
 mod error;
 mod esims;
+mod folding;
 mod journal;
 pub mod keychain;
 mod maintenance;
 mod markup;
 mod names;
+mod retail;
 mod schema;
 mod search;
 mod settings;
 mod settle;
 mod stock;
 mod store;
-mod util;
 
 pub use accounts::ProviderAccount;
 pub use audit::AuditEntry;
@@ -41,7 +43,10 @@ pub use error::{Result, StoreError};
 pub use esims::{EsimSummary, StoredEsim};
 pub use journal::{JournaledOrder, OrderEvent, StateChange};
 pub use keychain::{Keychain, KeychainError, KeychainStatus};
-pub use markup::{MarkupRule, MarkupScope};
+// Markup rules are core's pricing policy now; the store keeps their rows.
+// kept for esimdesk-app until it moves (app's settings.rs and lib.rs re-export, src-tauri's
+// commands/settings.rs and app's tests name them here).
+pub use esimdesk_core::{MarkupRule, MarkupScope};
 pub use names::{Destination, DestinationKind};
 pub use schema::{APPLICATION_ID, supported_version};
 pub use search::{SearchHit, SearchQuery, SearchSort};

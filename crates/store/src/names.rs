@@ -17,7 +17,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::Result;
-use crate::util::{fold, prefix_end};
+use crate::folding::{fold, prefix_end};
 
 /// A small, documented supplement to keshvar's names: everyday names it lacks.
 const EXTRA_COUNTRY_NAMES: &[(&str, &str)] = &[

@@ -1,5 +1,6 @@
-//! The schema, its versioned migrations (rusqlite_migration, `PRAGMA user_version`) and the checks
-//! made before a database is touched: it must be ours (`PRAGMA application_id`) and not newer than
+//! The schema, its versioned migrations (numbered `.sql` files in `crates/store/migrations/`, run
+//! by rusqlite_migration, which keeps the version in `PRAGMA user_version`) and the checks made
+//! before a database is touched: it must be ours (`PRAGMA application_id`) and not newer than
 //! this build understands.
 //!
 //! Tables (all `STRICT`; times are UTC Unix nanoseconds; money is integer minor units + ISO code):
@@ -31,234 +32,29 @@ use crate::names;
 /// `PRAGMA application_id` of every eSIM Desk database ("ESDK").
 pub const APPLICATION_ID: i32 = 0x4553_444B;
 
-const V1: &str = r#"
-PRAGMA application_id = 1163084875;
+/// `(file name, SQL)` of a file in `migrations/`, so that the name listed is the file compiled in.
+macro_rules! migration {
+    ($file:literal) => {
+        ($file, include_str!(concat!("../migrations/", $file)))
+    };
+}
 
-CREATE TABLE settings (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-) STRICT;
-
-CREATE TABLE provider_accounts (
-    id         TEXT PRIMARY KEY,
-    provider   TEXT NOT NULL,
-    label      TEXT NOT NULL,
-    base_url   TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-) STRICT;
-
-CREATE TABLE catalogue_syncs (
-    account_id     TEXT PRIMARY KEY REFERENCES provider_accounts(id) ON DELETE CASCADE,
-    fetched_at     INTEGER NOT NULL,
-    offering_count INTEGER NOT NULL
-) STRICT;
-
--- Distinct coverages: one list of countries (in the provider's order) with the region a search
--- by region finds it under. Regional offerings share a handful of them.
-CREATE TABLE coverages (
-    id        INTEGER PRIMARY KEY,
-    countries TEXT NOT NULL,            -- alpha-2 codes, comma-separated
-    region    TEXT,                     -- region code a search by region finds it under
-    UNIQUE (countries, region)
-) STRICT;
-
--- Which destinations (country code, or region code such as 'EUROPE') each coverage serves.
-CREATE TABLE coverage_destinations (
-    dest        TEXT NOT NULL,
-    coverage_id INTEGER NOT NULL REFERENCES coverages(id) ON DELETE CASCADE,
-    PRIMARY KEY (dest, coverage_id)
-) STRICT, WITHOUT ROWID;
-
-CREATE TABLE offerings (
-    id                 INTEGER PRIMARY KEY,
-    account_id         TEXT NOT NULL REFERENCES provider_accounts(id) ON DELETE CASCADE,
-    coverage_id        INTEGER NOT NULL REFERENCES coverages(id),
-    provider           TEXT NOT NULL,
-    code               TEXT NOT NULL,
-    code_key           TEXT NOT NULL,   -- lower-case code: exact and prefix search
-    name               TEXT NOT NULL,
-    region             TEXT,            -- the region the provider named
-    markup_region      TEXT,            -- region markup rules see (region, or common home region)
-    data_bytes         INTEGER,         -- NULL: unlimited
-    validity_days      INTEGER NOT NULL,
-    cost_minor         INTEGER NOT NULL,
-    currency           TEXT NOT NULL,
-    retail_minor       INTEGER NOT NULL,
-    price_per_gb_minor INTEGER,         -- retail per decimal GB; NULL for unlimited
-    activation         TEXT NOT NULL,
-    speeds             TEXT NOT NULL,   -- JSON array of strings
-    top_up             INTEGER NOT NULL
-) STRICT;
--- Indexes: OFFERING_INDEXES below (also used to rebuild them after a large load).
-
-CREATE TABLE destinations (
-    key  TEXT PRIMARY KEY,              -- 'ES', 'EUROPE'
-    kind TEXT NOT NULL CHECK (kind IN ('country', 'region')),
-    code TEXT NOT NULL,                 -- 'ES', 'EUROPE'
-    name TEXT NOT NULL
-) STRICT;
-
-CREATE TABLE destination_names (
-    name_key TEXT NOT NULL,             -- folded name, or a folded word-suffix of it
-    dest     TEXT NOT NULL REFERENCES destinations(key),
-    whole    INTEGER NOT NULL,          -- 1: the whole name; 0: a suffix starting at a word
-    label    TEXT NOT NULL,             -- the name as written
-    PRIMARY KEY (name_key, dest)
-) STRICT, WITHOUT ROWID;
-
-CREATE TABLE markup_rules (
-    scope        TEXT PRIMARY KEY,      -- 'global', 'provider:esimgo', 'region:EUROPE'
-    basis_points INTEGER NOT NULL,
-    rounding     TEXT NOT NULL,         -- 'nearest' or 'ending:99'
-    updated_at   INTEGER NOT NULL
-) STRICT;
-
-CREATE TABLE customers (
-    id           INTEGER PRIMARY KEY,
-    name         TEXT NOT NULL,
-    email        TEXT,
-    phone        TEXT,
-    device_model TEXT,
-    eid          TEXT,
-    search_key   TEXT NOT NULL,         -- folded name and e-mail
-    phone_digits TEXT NOT NULL,
-    created_at   INTEGER NOT NULL,
-    forgotten_at INTEGER
-) STRICT;
-
--- Money records: no foreign key to provider_accounts, they outlive a removed account.
-CREATE TABLE orders (
-    client_reference   TEXT PRIMARY KEY,
-    account_id         TEXT NOT NULL,
-    provider           TEXT NOT NULL,
-    kind               TEXT NOT NULL,
-    customer_id        INTEGER REFERENCES customers(id),
-    payment_reference  TEXT,
-    state              TEXT NOT NULL,
-    provider_reference TEXT,
-    total_cost_minor   INTEGER NOT NULL,
-    total_retail_minor INTEGER NOT NULL,
-    currency           TEXT NOT NULL,   -- of the retail total
-    created_at         INTEGER NOT NULL,
-    updated_at         INTEGER NOT NULL,
-    last_detail        TEXT
-) STRICT;
-CREATE INDEX orders_created ON orders(created_at);
-CREATE INDEX orders_unsettled ON orders(state) WHERE state IN ('submitted', 'provisioning', 'unknown');
-CREATE INDEX orders_customer ON orders(customer_id);
-
-CREATE TABLE order_lines (
-    client_reference  TEXT NOT NULL REFERENCES orders(client_reference),
-    line_no           INTEGER NOT NULL,
-    offering_code     TEXT NOT NULL,
-    quantity          INTEGER NOT NULL,
-    unit_cost_minor   INTEGER NOT NULL,
-    cost_currency     TEXT NOT NULL,
-    unit_retail_minor INTEGER NOT NULL,
-    retail_currency   TEXT NOT NULL,
-    iccid             TEXT,
-    PRIMARY KEY (client_reference, line_no)
-) STRICT, WITHOUT ROWID;
-
-CREATE TABLE order_events (
-    id                 INTEGER PRIMARY KEY,
-    client_reference   TEXT NOT NULL REFERENCES orders(client_reference),
-    at                 INTEGER NOT NULL,
-    from_state         TEXT,
-    to_state           TEXT NOT NULL,
-    detail             TEXT,
-    provider_reference TEXT,
-    actor              TEXT NOT NULL
-) STRICT;
-CREATE INDEX order_events_order ON order_events(client_reference, id);
-
-CREATE TABLE esims (
-    iccid           TEXT PRIMARY KEY,
-    provider        TEXT NOT NULL,
-    account_id      TEXT NOT NULL,
-    provider_ref    TEXT,
-    activation_code TEXT,
-    profile_status  TEXT NOT NULL,
-    order_reference TEXT,               -- the journal's client reference, when bought through it
-    customer_id     INTEGER REFERENCES customers(id),
-    created_at      INTEGER NOT NULL,
-    updated_at      INTEGER NOT NULL
-) STRICT;
-CREATE INDEX esims_customer ON esims(customer_id);
-CREATE INDEX esims_created ON esims(created_at);
-
-CREATE TABLE esim_packages (
-    iccid           TEXT NOT NULL REFERENCES esims(iccid) ON DELETE CASCADE,
-    position        INTEGER NOT NULL,
-    offering_code   TEXT NOT NULL,
-    state           TEXT NOT NULL,
-    allowance_bytes INTEGER,            -- NULL: unlimited
-    remaining_bytes INTEGER,
-    usage_taken_at  INTEGER,            -- NULL: no usage reading yet
-    starts_at       INTEGER,
-    ends_at         INTEGER,
-    PRIMARY KEY (iccid, position)
-) STRICT, WITHOUT ROWID;
-
-CREATE TABLE usage_snapshots (
-    id              INTEGER PRIMARY KEY,
-    iccid           TEXT NOT NULL REFERENCES esims(iccid) ON DELETE CASCADE,
-    position        INTEGER NOT NULL,
-    offering_code   TEXT NOT NULL,
-    state           TEXT NOT NULL,
-    remaining_bytes INTEGER,
-    taken_at        INTEGER NOT NULL
-) STRICT;
-CREATE INDEX usage_snapshots_esim ON usage_snapshots(iccid, taken_at);
-
-CREATE TABLE stock (
-    id               INTEGER PRIMARY KEY,
-    provider         TEXT NOT NULL,
-    account_id       TEXT NOT NULL,
-    offering_code    TEXT NOT NULL,
-    iccid            TEXT UNIQUE,
-    activation_code  TEXT,
-    cost_minor       INTEGER NOT NULL,
-    currency         TEXT NOT NULL,
-    added_at         INTEGER NOT NULL,
-    added_by         TEXT NOT NULL,
-    issued_at        INTEGER,
-    issued_by        TEXT,
-    customer_id      INTEGER REFERENCES customers(id),
-    client_reference TEXT,
-    sync_state       TEXT NOT NULL DEFAULT 'none' CHECK (sync_state IN ('none', 'pending', 'synced'))
-) STRICT;
-CREATE INDEX stock_available ON stock(offering_code, id) WHERE issued_at IS NULL;
-CREATE INDEX stock_pending ON stock(id) WHERE sync_state = 'pending';
-
-CREATE TABLE audit_log (
-    id     INTEGER PRIMARY KEY,
-    at     INTEGER NOT NULL,
-    actor  TEXT NOT NULL,
-    action TEXT NOT NULL,
-    detail TEXT NOT NULL
-) STRICT;
-"#;
-
-/// The purchase protocol's "delivered" mark: an order is completed when the provider says so,
-/// and delivered once every eSIM it produced is saved with its activation code (in the same
-/// transaction as the answer where the answer carries them). Reconciliation keeps working on
-/// completed orders that are not delivered yet. Orders completed before this migration count as
-/// delivered when none of their eSIMs lacks a code.
-const V2: &str = r#"
-ALTER TABLE orders ADD COLUMN delivered_at INTEGER;
--- The provider's id of one application of a package (eSIM Go assignment id): what a revoke names.
-ALTER TABLE esim_packages ADD COLUMN provider_id TEXT;
-UPDATE orders SET delivered_at = updated_at
- WHERE state = 'completed'
-   AND NOT EXISTS (SELECT 1 FROM esims
-                    WHERE esims.order_reference = orders.client_reference
-                      AND esims.activation_code IS NULL);
-DROP INDEX orders_unsettled;
-CREATE INDEX orders_unsettled ON orders(state)
- WHERE state IN ('submitted', 'provisioning', 'unknown', 'needs_person')
-    OR (state = 'completed' AND delivered_at IS NULL);
-"#;
+/// The migrations, oldest first: schema version N is the first N applied. Each is a numbered file
+/// in `crates/store/migrations/`, compiled in.
+///
+/// **A migration that has shipped is never edited**: databases at its version already ran it,
+/// and would never see the change. A schema change is a new file with the next number, added
+/// here (a test fails on a file in `migrations/` that is not listed, or the reverse).
+///
+/// - `0001_init.sql`: the tables (see the module docs); its hook adds the offering indexes
+///   ([`OFFERING_INDEXES`]) and fills the destination names.
+/// - `0002_delivery.sql`: the purchase protocol's "delivered" mark. An order is completed when the
+///   provider says so, and delivered once every eSIM it produced is saved with its activation
+///   code (in the same transaction as the answer where the answer carries them).
+///   Reconciliation keeps working on completed orders that are not delivered yet. Orders
+///   completed before this migration count as delivered when none of their eSIMs lacks a code.
+///   Also the provider's id of each package on an eSIM (what a revoke names).
+const MIGRATIONS: &[(&str, &str)] = &[migration!("0001_init.sql"), migration!("0002_delivery.sql")];
 
 fn fill_destinations(tx: &Transaction) -> Result<(), HookError> {
     names::fill(tx).map_err(|e| match e {
@@ -276,16 +72,18 @@ CREATE INDEX offerings_search ON offerings(coverage_id, retail_minor, id, data_b
     validity_days, provider, price_per_gb_minor);
 ";
 
-/// The migrations, oldest first; schema version N is the first N applied. Never edit one that
-/// has shipped: add a new one.
+/// [`MIGRATIONS`] for rusqlite_migration.
 fn migration_list() -> Vec<M<'static>> {
-    vec![
-        M::up_with_hook(V1, |tx: &Transaction| {
-            tx.execute_batch(OFFERING_INDEXES)?;
-            fill_destinations(tx)
-        }),
-        M::up(V2),
-    ]
+    MIGRATIONS
+        .iter()
+        .map(|&(file, sql)| match file {
+            "0001_init.sql" => M::up_with_hook(sql, |tx: &Transaction| {
+                tx.execute_batch(OFFERING_INDEXES)?;
+                fill_destinations(tx)
+            }),
+            _ => M::up(sql),
+        })
+        .collect()
 }
 
 pub(crate) fn migrations() -> Migrations<'static> {
@@ -432,6 +230,87 @@ mod tests {
     fn application_id_matches_the_sql() {
         assert_eq!(APPLICATION_ID, 1_163_084_875);
         assert!(migrations().validate().is_ok());
+    }
+
+    #[test]
+    fn every_file_in_migrations_is_listed_in_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = MIGRATIONS.iter().map(|(file, _)| *file).collect();
+        assert_eq!(
+            files, listed,
+            "a file in migrations/ and MIGRATIONS disagree"
+        );
+        for (i, file) in listed.iter().enumerate() {
+            // 0001_…, 0002_…: numbered from one, no gap, no repeat, each a .sql file.
+            assert!(
+                file.starts_with(&format!("{:04}_", i + 1)) && file.ends_with(".sql"),
+                "{file} should be migration {:04}_….sql",
+                i + 1
+            );
+        }
+        assert_eq!(supported_version() as usize, listed.len());
+    }
+
+    #[test]
+    fn a_database_at_version_1_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.sqlite3");
+        {
+            // What the build before migration 2 left: version 1, an order completed with its
+            // code, one completed still waiting for it, and a package.
+            let mut conn = Connection::open(&path).unwrap();
+            configure(&conn).unwrap();
+            migrations().to_version(&mut conn, 1).unwrap();
+            assert_eq!(header(&conn).unwrap().user_version, 1);
+            conn.execute_batch(
+                "INSERT INTO orders (client_reference, account_id, provider, kind, state,
+                    total_cost_minor, total_retail_minor, currency, created_at, updated_at)
+                 VALUES ('with-code', 'go', 'esimgo', 'new_esim', 'completed', 1, 1, 'USD', 5, 7),
+                        ('without', 'go', 'esimgo', 'new_esim', 'completed', 1, 1, 'USD', 5, 8);
+                 INSERT INTO esims (iccid, provider, account_id, activation_code, profile_status,
+                    order_reference, created_at, updated_at)
+                 VALUES ('8944000000000000001', 'esimgo', 'go', 'LPA:1$a.example$X', 'released',
+                         'with-code', 5, 5),
+                        ('8944000000000000002', 'esimgo', 'go', NULL, 'released',
+                         'without', 5, 5);
+                 INSERT INTO esim_packages (iccid, position, offering_code, state)
+                 VALUES ('8944000000000000001', 0, 'esim_1GB_7D_NL_V2', 'active');",
+            )
+            .unwrap();
+        }
+        let store = crate::Store::open(&path).unwrap();
+        let conn = store.conn();
+        assert_eq!(header(&conn).unwrap().user_version, 2);
+        let delivered = |reference: &str| -> Option<i64> {
+            conn.query_row(
+                "SELECT delivered_at FROM orders WHERE client_reference = ?1",
+                [reference],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(delivered("with-code"), Some(7));
+        assert_eq!(delivered("without"), None);
+        let provider_id: Option<String> = conn
+            .query_row("SELECT provider_id FROM esim_packages", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(provider_id, None);
+        // The order still waiting for its code is on the unsettled index's list again.
+        let unsettled: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM orders INDEXED BY orders_unsettled
+                 WHERE state IN ('submitted', 'provisioning', 'unknown', 'needs_person')
+                    OR (state = 'completed' AND delivered_at IS NULL)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(unsettled, 1);
     }
 
     #[test]

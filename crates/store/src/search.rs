@@ -33,13 +33,13 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ts_rs::TS;
 
+use crate::columns::{
+    countries, from_name, from_ts, i64_to_u32, i64_to_u64, money, provider, region, u64_to_i64,
+};
 use crate::error::{Result, StoreError};
+use crate::folding::{fold, prefix_end};
 use crate::names::{self, Destination};
 use crate::store::Store;
-use crate::util::{
-    activation, countries, fold, from_ts, i64_to_u32, i64_to_u64, money, prefix_end, provider,
-    region, u64_to_i64,
-};
 
 /// Results come back at most this many at a time.
 pub const MAX_LIMIT: usize = 1_000;
@@ -154,7 +154,7 @@ fn hit_from_row(r: &Row<'_>) -> Result<(i64, SearchHit)> {
         data,
         validity_days: i64_to_u32(r.get(8)?, "validity")?,
         cost: money(r.get(9)?, &currency)?,
-        activation: activation(&r.get::<_, String>(13)?)?,
+        activation: from_name(&r.get::<_, String>(13)?)?,
         speeds,
         top_up: r.get(15)?,
         code,

@@ -6,11 +6,11 @@
 use esimdesk_core::{ActivationCode, Customer, Iccid, OrderKind, OrderState, ProviderKind};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use crate::columns::{now, ts};
 use crate::customers;
 use crate::error::{Result, StoreError};
 use crate::journal::{self, JournaledOrder, StateChange};
 use crate::store::Store;
-use crate::util::{now, profile_status_name, ts};
 
 /// An eSIM as a provider's answer gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +72,7 @@ impl Store {
                     order.account_id,
                     esim.provider_ref,
                     esim.activation_code.as_ref().map(ToString::to_string),
-                    profile_status_name(esimdesk_core::ProfileStatus::Released),
+                    esimdesk_core::ProfileStatus::Released.name(),
                     client_reference,
                     customer_id,
                     at

@@ -12,9 +12,9 @@ use time::OffsetDateTime;
 use ts_rs::TS;
 
 use crate::audit;
+use crate::columns::{from_ts, from_ts_opt, money, now, provider, ts};
 use crate::error::{Result, StoreError};
 use crate::store::Store;
-use crate::util::{from_ts, from_ts_opt, money, now, provider, ts};
 
 /// An item to put into stock.
 #[derive(Debug, Clone, PartialEq, Eq)]

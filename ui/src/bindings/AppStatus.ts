@@ -15,6 +15,11 @@ demo: boolean,
  */
 restart_to_leave_demo: boolean, keychain: KeychainView, accounts: Array<AccountView>, freshness: Array<CatalogueFreshness>, settings: DeskSettings, 
 /**
- * Orders sent whose outcome is not settled yet (submitted, provisioning, unknown).
+ * Orders reconciliation works on: sent but not settled (submitted, provisioning, unknown),
+ * or completed with activation codes still to fetch.
  */
-unsettled_orders: number, };
+unsettled_orders: number, 
+/**
+ * Orders reconciliation could not settle with certainty: a person must (Orders screen).
+ */
+orders_needing_a_person: number, };

@@ -5,12 +5,12 @@ use std::io::Write;
 use esimdesk_app::catalogue::{self, SyncProgress};
 use esimdesk_app::checkout::{self, CheckoutOutcome, CheckoutRequest, CheckoutStep};
 use esimdesk_app::top_up::{self, TopUpInput};
-use esimdesk_app::{Desk, cancel, esims};
-use esimdesk_core::{
-    Country, Currency, Customer, DataAmount, Money, Offering, ProviderKind, Region,
+use esimdesk_app::{
+    CatalogueQuery, Country, Customer, Desk, Offering, ProviderKind, Region, SearchHit,
+    SearchQuery, SearchSort, cancel, esims,
 };
-use esimdesk_providers::CatalogueQuery;
-use esimdesk_store::{SearchHit, SearchQuery, SearchSort};
+// Not re-exported by esimdesk-app yet: the parsers of typed money and data amounts.
+use esimdesk_core::{Currency, DataAmount, Money};
 
 use crate::args::{CatalogueCommand, EsimCommand, OrderCommand, SearchArgs, SortArg};
 use crate::{Failure, output};

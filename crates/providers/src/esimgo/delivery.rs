@@ -12,7 +12,7 @@ use super::{DOWNLOAD_TIMEOUT, EsimGo, map, parse, wire};
 use crate::error::ProviderError;
 use crate::http::{Call, Failure, Reply};
 use crate::qr_bundle::{BundleLimits, read_qr_bundle, read_rows};
-use crate::types::{DeliverySource, OrderDelivery};
+use crate::{DeliverySource, OrderDelivery};
 
 pub(super) async fn activation_codes(
     go: &EsimGo,

@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use super::wire;
 use crate::error::ProviderError;
 use crate::qr_bundle::BundleRow;
-use crate::types::{IssuedEsim, OrderStatus, PackageUsage, PlacedLine, PlacedOrder};
+use crate::{IssuedEsim, OrderStatus, PackageUsage, PlacedLine, PlacedOrder};
 
 /// Major units (the number's exact text) → minor units of the organisation currency.
 pub(super) fn money(

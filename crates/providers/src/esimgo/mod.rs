@@ -37,7 +37,7 @@ use crate::capabilities::Capabilities;
 use crate::error::ProviderError;
 use crate::http::{Call, CallKind, Http, HttpSettings, RateLimit, Reply};
 use crate::provider::Provider;
-use crate::types::{
+use crate::{
     AccountBalance, CancelOutcome, CancelTarget, CataloguePage, CatalogueQuery, EsimHandle,
     EsimUsage, OrderDelivery, OrderLookup, OrderMatch, OrderRequest, OrderStatus, PageToken,
     PlacedOrder, PricedLine, Refund, RequestLine, SkippedItem, TopUpCheck, TopUpRequest,

@@ -22,7 +22,7 @@ use time::{Duration, OffsetDateTime, UtcOffset};
 use super::{EsimGo, map, parse, wire};
 use crate::error::ProviderError;
 use crate::http::Call;
-use crate::types::{MatchBasis, OrderLookup, OrderMatch, PlacedLine, PlacedOrder, RequestLine};
+use crate::{MatchBasis, OrderLookup, OrderMatch, PlacedLine, PlacedOrder, RequestLine};
 
 /// Orders per page when listing (`limit`).
 const ORDERS_PAGE: u32 = 50;
@@ -320,7 +320,7 @@ pub(super) fn format_instant(t: OffsetDateTime) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::types::{EsimHandle, OrderStatus};
+    use crate::{EsimHandle, OrderStatus};
     use time::macros::datetime;
 
     fn placed(item: &str, qty: u32, iccid: &str, at: OffsetDateTime) -> PlacedOrder {

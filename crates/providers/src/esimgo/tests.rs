@@ -14,7 +14,7 @@ use time::macros::datetime;
 
 use super::*;
 use crate::test_server::{Recorded, Respond, TestServer};
-use crate::types::{DeliverySource, MatchBasis};
+use crate::{DeliverySource, MatchBasis};
 
 const KEY: &str = "test-key-SECRET-0001";
 
@@ -919,7 +919,7 @@ fn two_esim_order() -> PlacedOrder {
         status: OrderStatus::Completed,
         total: None,
         created_at: None,
-        lines: vec![crate::types::PlacedLine {
+        lines: vec![crate::PlacedLine {
             offering_code: "esim_1GB_7D_NL_V2".into(),
             quantity: 2,
             iccids: vec![

@@ -102,11 +102,6 @@ pub const COUNTRIES: &[CountryInfo] = &[
     c("JM", "Jamaica", CARIBBEAN, 4),
 ];
 
-/// Looks a country up by its alpha-2 code (upper case).
-pub fn by_iso(iso: &str) -> Option<&'static CountryInfo> {
-    COUNTRIES.iter().find(|c| c.iso == iso)
-}
-
 /// A multi-country coverage area sold as one regional bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RegionInfo {
@@ -216,7 +211,7 @@ pub const REGIONS: &[RegionInfo] = &[
 ];
 
 impl RegionInfo {
-    /// The covered countries, in [`COUNTRIES`] order.
+    /// The covered countries, in the order the generator lists countries.
     pub fn countries(&self) -> Vec<&'static CountryInfo> {
         COUNTRIES
             .iter()

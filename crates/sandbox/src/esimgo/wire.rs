@@ -30,6 +30,9 @@ pub struct OrderRequest {
     pub assign: Option<bool>,
     #[serde(alias = "Order")]
     pub order: Vec<OrderLineRequest>,
+    // Accepted because the API documents it (unknown fields are refused); the simulator does
+    // not act on it.
+    #[allow(dead_code)]
     #[serde(rename = "profileID", default)]
     pub profile_id: Option<String>,
 }
@@ -37,6 +40,9 @@ pub struct OrderRequest {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct OrderLineRequest {
+    // Accepted because the API documents it (unknown fields are refused); the simulator does
+    // not act on it.
+    #[allow(dead_code)]
     #[serde(rename = "type")]
     pub kind: LineType,
     pub quantity: i64,
@@ -66,6 +72,9 @@ pub struct ApplySingle {
     pub repeat: Option<i64>,
     #[serde(default)]
     pub allow_reassign: Option<bool>,
+    // Accepted because the API documents it (unknown fields are refused); the simulator does
+    // not act on it.
+    #[allow(dead_code)]
     #[serde(default)]
     pub start_time: Option<String>,
 }
@@ -90,6 +99,9 @@ pub struct ApplyListEntry {
     pub name: String,
     #[serde(default)]
     pub repeat: Option<i64>,
+    // Accepted because the API documents it (unknown fields are refused); the simulator does
+    // not act on it.
+    #[allow(dead_code)]
     #[serde(default)]
     pub allow_reassign: Option<bool>,
 }

@@ -109,5 +109,5 @@ pub fn cents(v: &Value) -> i64 {
         Value::Number(n) => n.to_string(),
         other => panic!("not a number: {other}"),
     };
-    esimdesk_sandbox::money::parse_cents(&text).expect("two decimals at most")
+    esimdesk_sandbox::parse_cents(&text).expect("two decimals at most")
 }

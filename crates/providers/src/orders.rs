@@ -1,114 +1,18 @@
-//! Requests and results of [`crate::Provider`] calls, in core types (never wire types).
+//! Order requests and results: purchases and top-ups as the desk asks for them, the provider's
+//! dry-run prices, placed orders and their status, and the lookup after a lost reply, in core
+//! types (never wire types).
 
-use std::fmt;
-
-use bytes::Bytes;
 use esimdesk_core::{
-    ActivationCode, Country, Customer, DataAmount, Iccid, Money, MoneyError, Offering, Order,
-    OrderKind, OrderState, Package, ProfileStatus, Region,
+    ActivationCode, Country, Customer, Iccid, Money, MoneyError, Order, OrderKind, OrderState,
 };
 use time::OffsetDateTime;
 
-// ---------------------------------------------------------------------------------------------
-// Catalogue
-
-/// Which offerings to list. Empty means everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CatalogueQuery {
-    /// Offerings usable in at least one of these countries.
-    pub countries: Vec<Country>,
-    /// Offerings sold for this region (or whose countries lie in it).
-    pub region: Option<Region>,
-    /// Free text the provider matches against its descriptions, where it can.
-    pub text: Option<String>,
-}
-
-impl CatalogueQuery {
-    pub fn all() -> Self {
-        CatalogueQuery::default()
-    }
-
-    pub fn country(country: Country) -> Self {
-        CatalogueQuery {
-            countries: vec![country],
-            ..CatalogueQuery::default()
-        }
-    }
-
-    /// Whether an offering passes the parts of the query an adapter applies locally.
-    pub fn matches(&self, offering: &Offering) -> bool {
-        let country_ok =
-            self.countries.is_empty() || self.countries.iter().any(|c| offering.covers(*c));
-        let region_ok = match self.region {
-            None => true,
-            Some(wanted) => match offering.region {
-                Some(r) => wanted.contains_region(r),
-                None => {
-                    !offering.countries.is_empty()
-                        && offering
-                            .countries
-                            .iter()
-                            .all(|c| wanted.contains_region(c.home_region()))
-                }
-            },
-        };
-        country_ok && region_ok
-    }
-}
-
-/// Where the next catalogue page starts; opaque to callers (a page number for eSIM Go, a cursor
-/// for Telness).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PageToken(pub String);
-
-/// One page of a provider's catalogue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CataloguePage {
-    pub offerings: Vec<Offering>,
-    /// Items of this page that could not be read, with the reason (kept out of `offerings`
-    /// rather than failing the whole sync).
-    pub skipped: Vec<SkippedItem>,
-    /// `None` on the last page.
-    pub next: Option<PageToken>,
-    /// 1-based number of this page.
-    pub page: u32,
-    /// Number of pages, when the provider says.
-    pub page_count: Option<u32>,
-    /// Number of matching items across all pages, when the provider says.
-    pub total_items: Option<u64>,
-}
-
-/// A catalogue item that could not be mapped to an [`Offering`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SkippedItem {
-    /// The provider's id for the item, when it had one.
-    pub code: Option<String>,
-    pub reason: String,
-}
-
-/// Progress of a whole-catalogue walk, reported after each page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CatalogueProgress {
-    pub pages_done: u32,
-    pub page_count: Option<u32>,
-    pub offerings_so_far: usize,
-}
-
-/// The whole catalogue for a query, every page read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Catalogue {
-    pub offerings: Vec<Offering>,
-    pub skipped: Vec<SkippedItem>,
-    pub pages: u32,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Orders
+use crate::esims::EsimHandle;
 
 /// One line to buy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestLine {
-    /// The offering's provider code ([`Offering::code`]).
+    /// The offering's provider code ([`esimdesk_core::Offering::code`]).
     pub offering_code: String,
     pub quantity: u32,
 }
@@ -150,23 +54,6 @@ impl OrderRequest {
             payment_reference: order.payment_reference.clone(),
             sale_country: None,
         })
-    }
-}
-
-/// An eSIM as a provider addresses it: the ICCID, plus the provider's own id where its API keys
-/// calls by something else (a Telness subscription id, an ITT booking tracking id).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct EsimHandle {
-    pub iccid: Iccid,
-    pub provider_ref: Option<String>,
-}
-
-impl EsimHandle {
-    pub fn iccid(iccid: Iccid) -> Self {
-        EsimHandle {
-            iccid,
-            provider_ref: None,
-        }
     }
 }
 
@@ -337,161 +224,11 @@ pub struct OrderMatch {
     pub foreign_reference: Option<String>,
 }
 
-// ---------------------------------------------------------------------------------------------
-// Delivery
-
-/// How an order's codes were obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliverySource {
-    /// A ZIP of QR code PNGs with a CSV.
-    QrBundle,
-    /// A JSON list of install details.
-    Json,
-    /// The order itself carried them.
-    Order,
-}
-
-/// A QR code image from a provider's bundle download; the app decodes it and checks it against
-/// the codes (file names are not trusted).
-#[derive(Clone, PartialEq, Eq)]
-pub struct QrImage {
-    pub file_name: String,
-    pub png: Bytes,
-}
-
-impl fmt::Debug for QrImage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "QrImage({}, {} bytes)", self.file_name, self.png.len())
-    }
-}
-
-/// The activation codes of an order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderDelivery {
-    pub esims: Vec<IssuedEsim>,
-    pub qr_images: Vec<QrImage>,
-    pub source: DeliverySource,
-    /// Rows or items that could not be used, with the reason (no full codes).
-    pub notes: Vec<String>,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Usage, top-ups, cancellation, balance
-
-/// A package on an eSIM with the provider's handle for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PackageUsage {
-    pub package: Package,
-    /// What the provider calls this application of the package (eSIM Go assignment id), needed
-    /// to revoke exactly it.
-    pub assignment_id: Option<String>,
-    pub assigned_at: Option<OffsetDateTime>,
-    /// Data at assignment, when reported separately from the allowance.
-    pub initial: Option<DataAmount>,
-}
-
-/// The packages of one eSIM and what is left on them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EsimUsage {
-    pub iccid: Iccid,
-    pub packages: Vec<PackageUsage>,
-    pub profile_status: Option<ProfileStatus>,
-    pub taken_at: OffsetDateTime,
-}
-
-/// Whether a package fits an existing eSIM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TopUpCheck {
-    Compatible,
-    Incompatible,
-    /// The provider cannot tell beforehand.
-    Unknown,
-}
-
-/// What to cancel or revoke.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CancelTarget {
-    /// An order not yet fulfilled.
-    Order { provider_reference: String },
-    /// One package on an eSIM. An unused package inside the provider's refund window goes back
-    /// to the provider's inventory (eSIM Go documents no way to learn the `offerId` a refund to
-    /// the balance needs, esimgo.md §8.3).
-    Package {
-        esim: EsimHandle,
-        offering_code: String,
-        /// The exact application to revoke ([`PackageUsage::assignment_id`]): never "whichever
-        /// the provider picks".
-        assignment_id: String,
-    },
-    /// The whole eSIM.
-    Esim { esim: EsimHandle },
-}
-
-/// Where the money of a cancelled item went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refund {
-    ToBalance,
-    ToInventory,
-    None,
-    /// The provider did not say.
-    Unknown,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CancelOutcome {
-    pub refund: Refund,
-    /// The provider's own words, for the agent.
-    pub message: Option<String>,
-}
-
-/// The prepaid account at the provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountBalance {
-    /// What can be spent now (eSIM Go: balance including test credit).
-    pub available: Money,
-    pub test_credit: Option<Money>,
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use esimdesk_core::{ActivationType, Currency, DataAllowance, OrderLine, ProviderKind};
-
-    fn offering(countries: &[&str], region: Option<Region>) -> Offering {
-        Offering {
-            provider: ProviderKind::Esimgo,
-            code: "x".into(),
-            name: "x".into(),
-            countries: countries
-                .iter()
-                .map(|c| Country::parse(c).unwrap())
-                .collect(),
-            region,
-            data: DataAllowance::Unlimited,
-            validity_days: 1,
-            cost: Money::zero(Currency::parse("USD").unwrap()),
-            activation: ActivationType::Unknown,
-            speeds: vec![],
-            top_up: true,
-        }
-    }
-
-    #[test]
-    fn query_matches_countries_and_regions() {
-        let nl = offering(&["NL"], Some(Region::Europe));
-        let us = offering(&["US"], None);
-        let fr = Country::parse("FR").unwrap();
-        assert!(CatalogueQuery::all().matches(&nl));
-        assert!(!CatalogueQuery::country(fr).matches(&nl));
-        assert!(CatalogueQuery::country(Country::parse("NL").unwrap()).matches(&nl));
-        let americas = CatalogueQuery {
-            region: Some(Region::Americas),
-            ..CatalogueQuery::default()
-        };
-        assert!(americas.matches(&us));
-        assert!(!americas.matches(&nl));
-    }
+    use esimdesk_core::{Currency, OrderLine, ProviderKind};
 
     #[test]
     fn request_from_journaled_order() {
