@@ -1,11 +1,11 @@
 //! Catalogues: synced from every provider into the local cache (concurrently, with progress),
 //! searched offline, or browsed live.
 
-use esimdesk_core::Offering;
+use esimdesk_core::{DataAmount, Money, Offering, ProviderKind};
 use esimdesk_providers::{Catalogue, CatalogueProgress, CatalogueQuery};
-use esimdesk_store::{SearchHit, SearchQuery};
+use esimdesk_store::{SearchHit, SearchQuery, SearchSort};
 use futures::future::join_all;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ts_rs::TS;
 
@@ -187,6 +187,85 @@ pub fn suggest_destinations(
     limit: usize,
 ) -> Result<Vec<esimdesk_store::Destination>, AppError> {
     Ok(desk.store().suggest_destinations(prefix, limit)?)
+}
+
+/// A search as a person types it (the Sell screen, `esimdesk search`): sizes and prices are
+/// text, read here by core — a price in the desk's selling currency with that currency's own
+/// decimals (JPY 0, USD 2, KWD 3), a size in decimal units ("5GB", "500 MB"; a bare number is
+/// GB). Retail prices are in the offerings' currency, the desk's own while there is no
+/// conversion.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SearchInput {
+    pub destination: Option<String>,
+    pub min_data: Option<String>,
+    pub max_price: Option<String>,
+    pub min_days: Option<u32>,
+    pub max_days: Option<u32>,
+    pub unlimited: Option<bool>,
+    /// A provider's id (`esimgo`).
+    pub provider: Option<String>,
+    pub sort: Option<SearchSort>,
+    /// How many results; 0: the store's default.
+    pub limit: u32,
+}
+
+/// Typed text, trimmed; `None` when blank.
+fn typed(t: &Option<String>) -> Option<&str> {
+    t.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// The query a person's typed search stands for; bad text is an input error naming its field.
+pub fn query_from_input(desk: &Desk, input: &SearchInput) -> Result<SearchQuery, AppError> {
+    let invalid = |field: &str, message: String| AppError::InvalidInput {
+        field: field.into(),
+        message,
+    };
+    let min_data_bytes = typed(&input.min_data)
+        .map(|t| {
+            t.parse::<DataAmount>()
+                .map(DataAmount::bytes)
+                .map_err(|e| invalid("min data", e.to_string()))
+        })
+        .transpose()?;
+    let max_price_minor = match typed(&input.max_price) {
+        Some(t) => {
+            let currency = desk.store().desk_settings()?.currency;
+            Some(
+                Money::from_major_str(t, currency)
+                    .map(Money::minor)
+                    .map_err(|e| invalid("max price", e.to_string()))?,
+            )
+        }
+        None => None,
+    };
+    let provider = typed(&input.provider)
+        .map(|p| {
+            ProviderKind::from_id(p)
+                .ok_or_else(|| invalid("provider", format!("unknown provider '{p}'")))
+        })
+        .transpose()?;
+    let defaults = SearchQuery::default();
+    Ok(SearchQuery {
+        destination: typed(&input.destination).map(str::to_owned),
+        min_data_bytes,
+        min_days: input.min_days,
+        max_days: input.max_days,
+        max_price_minor,
+        unlimited: input.unlimited,
+        provider,
+        sort: input.sort.unwrap_or(defaults.sort),
+        limit: match input.limit {
+            0 => defaults.limit,
+            n => usize::try_from(n).unwrap_or(usize::MAX),
+        },
+    })
+}
+
+/// Searches the cached catalogue for what a person typed ([`SearchInput`]).
+pub fn search_input(desk: &Desk, input: &SearchInput) -> Result<Vec<SearchHit>, AppError> {
+    search(desk, &query_from_input(desk, input)?)
 }
 
 pub fn search(desk: &Desk, query: &SearchQuery) -> Result<Vec<SearchHit>, AppError> {

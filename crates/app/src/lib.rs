@@ -27,7 +27,7 @@ pub use secrets::{EphemeralSecrets, SecretSource};
 
 // What the faces (window, CLI) name, so that they depend on this crate alone (ARCHITECTURE.md).
 pub use esimdesk_core::{
-    Country, Customer, Offering, OrderKind, OrderState, PackageState, ProviderKind, Region,
+    Country, Customer, Money, Offering, OrderKind, OrderState, PackageState, ProviderKind, Region,
 };
 pub use esimdesk_providers::CatalogueQuery;
 pub use esimdesk_store::{

@@ -107,7 +107,7 @@ fn a_jpy_price_filter_is_read_in_yen() {
     let out = search(dir.path(), &["japan", "--max-price", "1500.5"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("max-price") && err.contains("JPY"), "{err}");
+    assert!(err.contains("max price") && err.contains("JPY"), "{err}");
     assert!(out.stdout.is_empty());
 
     // The text output shows yen as yen: 1200 JPY for 5 GB is 240 JPY per GB.

@@ -6,11 +6,9 @@ use esimdesk_app::catalogue::{self, SyncProgress};
 use esimdesk_app::checkout::{self, CheckoutOutcome, CheckoutRequest, CheckoutStep};
 use esimdesk_app::top_up::{self, TopUpInput};
 use esimdesk_app::{
-    CatalogueQuery, Country, Customer, Desk, Offering, ProviderKind, Region, SearchHit,
-    SearchQuery, SearchSort, cancel, esims,
+    CatalogueQuery, Country, Customer, Desk, Money, Offering, Region, SearchHit, SearchSort,
+    cancel, esims,
 };
-// Not re-exported by esimdesk-app yet: the parsers of typed money and data amounts.
-use esimdesk_core::{Currency, DataAmount, Money};
 
 use crate::args::{CatalogueCommand, EsimCommand, OrderCommand, SearchArgs, SortArg};
 use crate::{Failure, output};
@@ -118,52 +116,23 @@ pub async fn sync(desk: &Desk, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// "5GB", "500 MB", "1.5 GB" → bytes, read by core (decimal units, as catalogues sell).
-fn parse_data(text: &str) -> Result<u64, Failure> {
-    text.parse::<DataAmount>()
-        .map(DataAmount::bytes)
-        .map_err(|e| Failure::Invalid(format!("min-data: {e}")))
-}
-
-/// "19.99", "1500" → minor units, read by core with the currency's own decimals (JPY 0, USD 2,
-/// KWD 3).
-fn parse_price(text: &str, currency: Currency) -> Result<i64, Failure> {
-    Money::from_major_str(text, currency)
-        .map(Money::minor)
-        .map_err(|e| Failure::Invalid(format!("max-price: {e}")))
-}
-
 pub fn search(desk: &Desk, args: SearchArgs) -> Result<(), Failure> {
-    let provider = match &args.provider {
-        Some(p) => Some(
-            ProviderKind::from_id(p)
-                .ok_or_else(|| Failure::Invalid(format!("provider: unknown provider '{p}'")))?,
-        ),
-        None => None,
-    };
-    let query = SearchQuery {
+    // Sizes and prices are read by the app (core's parsers, the desk's currency).
+    let input = catalogue::SearchInput {
         destination: args.destination.clone(),
-        min_data_bytes: args.min_data.as_deref().map(parse_data).transpose()?,
+        min_data: args.min_data.clone(),
+        max_price: args.max_price.clone(),
         min_days: args.min_days,
         max_days: args.max_days,
-        // Retail prices are in the offerings' currency, which is the desk's own when it sells
-        // what it buys (no conversion yet): the price typed is read in the desk's currency.
-        max_price_minor: match args.max_price.as_deref() {
-            Some(text) => Some(parse_price(
-                text,
-                esimdesk_app::settings::desk_settings(desk)?.currency,
-            )?),
-            None => None,
-        },
         unlimited: args.unlimited.then_some(true),
-        provider,
-        sort: match args.sort {
+        provider: args.provider.clone(),
+        sort: Some(match args.sort {
             SortArg::Price => SearchSort::RetailPrice,
             SortArg::PerGb => SearchSort::PricePerGb,
-        },
-        limit: args.limit,
+        }),
+        limit: u32::try_from(args.limit).unwrap_or(u32::MAX),
     };
-    let hits = catalogue::search(desk, &query)?;
+    let hits = catalogue::search_input(desk, &input)?;
     output::either(args.json.json, &hits, |hits| {
         if hits.is_empty() {
             return "nothing found (is the catalogue synced? `esimdesk sync`)\n".to_owned();
@@ -352,37 +321,5 @@ pub async fn esim(desk: &Desk, command: EsimCommand) -> Result<(), Failure> {
                 text
             })
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn data_amounts() {
-        assert_eq!(parse_data("5GB").ok(), Some(5_000_000_000));
-        assert_eq!(parse_data("5").ok(), Some(5_000_000_000));
-        assert_eq!(parse_data("500mb").ok(), Some(500_000_000));
-        assert_eq!(parse_data("1.5 GB").ok(), Some(1_500_000_000));
-        assert!(
-            matches!(parse_data("lots"), Err(Failure::Invalid(m)) if m.starts_with("min-data:"))
-        );
-    }
-
-    #[test]
-    fn prices_in_the_currency_s_own_decimals() {
-        let c = |code: &str| Currency::parse(code).unwrap();
-        assert_eq!(parse_price("19.99", c("USD")).ok(), Some(1999));
-        assert_eq!(parse_price("5", c("USD")).ok(), Some(500));
-        assert_eq!(parse_price("5.5", c("USD")).ok(), Some(550));
-        assert_eq!(parse_price("1500", c("JPY")).ok(), Some(1500));
-        assert_eq!(parse_price("1.5", c("KWD")).ok(), Some(1500));
-        assert!(parse_price("5.555", c("USD")).is_err());
-        assert!(parse_price("1500.5", c("JPY")).is_err());
-        assert!(
-            matches!(parse_price("-1", c("USD")), Err(Failure::Invalid(m)) if m.starts_with("max-price:"))
-        );
     }
 }
