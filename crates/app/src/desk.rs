@@ -23,8 +23,6 @@ pub struct Desk {
     /// Who is acting, for the audit log (the desk profile); changes with the settings.
     actor: RwLock<String>,
     providers: Mutex<HashMap<String, Arc<dyn Provider>>>,
-    /// What each provider can do, learnt without a key (it depends on the adapter alone).
-    capabilities: Mutex<HashMap<ProviderKind, Capabilities>>,
     /// Purchases in flight and dry runs shown, shared by every face of this desk.
     purchases: Purchases,
 }
@@ -79,7 +77,6 @@ impl Desk {
             secrets,
             actor: RwLock::new(actor.into()),
             providers: Mutex::new(HashMap::new()),
-            capabilities: Mutex::new(HashMap::new()),
             purchases: Purchases::default(),
         }
     }
@@ -137,19 +134,10 @@ impl Desk {
     }
 
     /// What an account's provider can do, without reading its key from the keychain (status
-    /// screens ask often; the keychain may be locked).
+    /// screens ask often; the keychain may be locked): a constant of its adapter.
     pub fn capabilities(&self, account: &ProviderAccount) -> Result<Capabilities, AppError> {
-        if let Some(p) = self.lock_providers().get(&account.id) {
-            return Ok(p.capabilities());
-        }
-        let mut known = self.capabilities.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = known.get(&account.provider) {
-            return Ok(*c);
-        }
-        // An adapter that is never called: its key is empty and it is dropped at once.
-        let c = build_provider(account, SecretString::from(String::new()))?.capabilities();
-        known.insert(account.provider, c);
-        Ok(c)
+        esimdesk_providers::capabilities::of(account.provider)
+            .ok_or(AppError::ProviderNotAvailable(account.provider))
     }
 
     /// Forgets a cached adapter (after its key or URL changed).

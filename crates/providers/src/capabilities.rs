@@ -47,6 +47,15 @@ pub struct Capabilities {
     pub eid_push_install: bool,
 }
 
+/// What a provider can do, known without an account or a key (it depends on the adapter
+/// alone); `None` for a provider this version has no adapter for.
+pub fn of(kind: esimdesk_core::ProviderKind) -> Option<Capabilities> {
+    match kind {
+        esimdesk_core::ProviderKind::Esimgo => Some(crate::esimgo::CAPABILITIES),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

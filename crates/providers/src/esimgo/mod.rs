@@ -55,6 +55,27 @@ pub const CATALOGUE_PAGE_SIZE: u32 = 100;
 /// only ever orders quantity 1–5" (esimgo.md §6.1).
 pub const MAX_LINE_QUANTITY: u32 = 5;
 
+/// What eSIM Go can do (v2.4): a dry run, top-ups with a compatibility check, revoking a
+/// package, usage, balance; no order or eSIM cancel, no idempotency key, no client reference on
+/// orders.
+pub const CAPABILITIES: Capabilities = Capabilities {
+    validate_order: true,
+    async_provisioning: false,
+    idempotent_orders: false,
+    order_lookup_by_reference: false,
+    payment_reference: false,
+    requires_customer: false,
+    qr_bundle_download: true,
+    usage: true,
+    top_up: true,
+    top_up_compatibility: true,
+    cancel_order: false,
+    revoke_package: true,
+    cancel_esim: false,
+    balance: true,
+    eid_push_install: false,
+};
+
 /// How the desk talks to eSIM Go.
 #[derive(Debug, Clone)]
 pub struct EsimGoConfig {
@@ -374,23 +395,7 @@ impl Provider for EsimGo {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            validate_order: true,
-            async_provisioning: false,
-            idempotent_orders: false,
-            order_lookup_by_reference: false,
-            payment_reference: false,
-            requires_customer: false,
-            qr_bundle_download: true,
-            usage: true,
-            top_up: true,
-            top_up_compatibility: true,
-            cancel_order: false,
-            revoke_package: true,
-            cancel_esim: false,
-            balance: true,
-            eid_push_install: false,
-        }
+        CAPABILITIES
     }
 
     /// `GET /catalogue?page=&perPage=&countries=`: countries are filtered by eSIM Go, a region
