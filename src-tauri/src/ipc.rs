@@ -12,7 +12,7 @@
 use {
     esimdesk_app::accounts::AccountCheck,
     esimdesk_app::cancel::{RevokeInput, RevokeOutcome},
-    esimdesk_app::catalogue::{AccountSync, SyncProgress},
+    esimdesk_app::catalogue::{AccountSync, SearchInput, SyncProgress},
     esimdesk_app::checkout::{CheckoutInput, CheckoutOutcome, CheckoutProgress, Validation},
     esimdesk_app::codes::CodeView,
     esimdesk_app::esims::{EsimDetail, UsageView},
@@ -22,7 +22,7 @@ use {
     esimdesk_app::top_up::TopUpInput,
     esimdesk_app::{
         AppInfo, DeskSettings, Destination, EsimSummary, JournaledOrder, MarkupRule, MarkupScope,
-        ProviderKind, SearchHit, SearchQuery,
+        ProviderKind, SearchHit,
     },
 };
 
@@ -100,7 +100,8 @@ ipc! {
         settings::remove_markup_rule(scope: MarkupScope) -> ();
         catalogue::sync_catalogues() -> Vec<AccountSync>;
         catalogue::suggest_destinations(prefix: String) -> Vec<Destination>;
-        catalogue::search(query: SearchQuery) -> Vec<SearchHit>;
+        /// A search as the agent typed it (sizes and prices as text, read by the app).
+        catalogue::search(input: SearchInput) -> Vec<SearchHit>;
         /// A fresh reference for the sale the checkout screen is opening.
         sales::new_client_reference() -> String;
         /// The provider's dry run: what it will charge (nothing is bought).

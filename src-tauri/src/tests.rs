@@ -116,12 +116,17 @@ fn the_walk_in_flow_through_ipc() {
     assert_eq!(suggestions[0]["code"], "ES");
     let hits = w.ok(
         "search",
-        json!({ "query": {
-            "destination": "Spain", "min_data_bytes": null, "min_days": 10, "max_days": null,
-            "max_price_minor": null, "unlimited": false, "provider": null,
-            "sort": "retail_price", "limit": 20
+        json!({ "input": {
+            "destination": "Spain", "minData": "1GB", "maxPrice": "500", "minDays": 10,
+            "unlimited": false, "sort": "retail_price", "limit": 20
         }}),
     );
+    // A price the desk's currency cannot have is refused, naming the field.
+    let e = w.refusal(
+        "search",
+        json!({ "input": { "destination": "Spain", "maxPrice": "1.999", "limit": 20 } }),
+    );
+    assert_eq!(e["field"], "max price", "{e}");
     let hit = &hits[0];
     assert!(
         hit["offering"]["validity_days"].as_u64().unwrap() >= 10,
@@ -209,6 +214,10 @@ fn the_walk_in_flow_through_ipc() {
     );
     assert_eq!(revoked["refund"], "to_inventory");
     assert_eq!(revoked["package_id"], package.as_str());
+    // The window hands HTML drop events to the page (dropping a QR picture on Check a code):
+    // Tauri's own file-drop handling is off for the main window.
+    let conf: Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+    assert_eq!(conf["app"]["windows"][0]["dragDropEnabled"], false);
     // Settling by hand is refused for an order that is settled already.
     let e = w.refusal(
         "resolve_order",
@@ -233,6 +242,22 @@ fn the_walk_in_flow_through_ipc() {
         "invalid_iccid"
     );
 
+    // A yen desk's price filter is read in yen: no decimals (the UI sends the text as typed).
+    w.ok(
+        "set_desk_settings",
+        json!({ "settings": { "desk_name": "Narita", "currency": "JPY", "profile_name": "maria" } }),
+    );
+    let yen =
+        |price: &str| json!({ "input": { "destination": "Spain", "maxPrice": price, "limit": 5 } });
+    let e = w.refusal("search", yen("1.5"));
+    assert_eq!(e["field"], "max price", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("JPY"), "{e}");
+    w.ok("search", yen("1500"));
+    let money = &w.ok("search", yen(""))[0]["retail"];
+    assert!(
+        money["digits"].is_u64(),
+        "the decimals travel with the amount: {money}"
+    );
     w.ok(
         "set_desk_settings",
         json!({ "settings": { "desk_name": "Airport T2", "currency": "EUR", "profile_name": "maria" } }),

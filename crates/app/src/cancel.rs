@@ -257,7 +257,7 @@ pub(crate) fn record_revoked(
             RefundView::Unknown => "the provider did not say where the money went",
         }
     );
-    Ok(desk.store().record_answer(
+    let recorded = desk.store().record_answer(
         reference,
         &Answer {
             to: OrderState::Completed,
@@ -268,5 +268,19 @@ pub(crate) fn record_revoked(
             cancels: cancels.as_ref().map(|o| o.order.client_reference.as_str()),
         },
         &desk.actor(),
-    )?)
+    )?;
+    // The eSIM screen shows the package revoked at once (the next usage reading confirms it).
+    if let (Some(iccid), Some(package_id)) =
+        (&line.iccid, revoke.order.provider_reference.as_deref())
+        && let Some(mut held) = desk.store().esim(iccid)?
+        && let Some(package) = held
+            .esim
+            .packages
+            .iter_mut()
+            .find(|p| p.provider_id.as_deref() == Some(package_id))
+    {
+        package.state = esimdesk_core::PackageState::Revoked;
+        desk.store().save_esim(&held)?;
+    }
+    Ok(recorded)
 }

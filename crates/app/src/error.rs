@@ -50,7 +50,7 @@ pub enum AppError {
         client_reference: String,
         source: ProviderError,
     },
-    #[error("the client reference '{0}' was already used by another order: nothing was sent")]
+    #[error("the client reference '{0}' was already used by an order: nothing more was sent")]
     DuplicateReference(String),
     #[error("order {0} is already being submitted: wait for its answer (nothing more was sent)")]
     CheckoutInProgress(String),

@@ -94,10 +94,50 @@ pub enum Rounding {
 
 /// An amount in minor units (cents) of one currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(into = "MoneyJson", try_from = "MoneyJson")]
+#[ts(as = "MoneyJson")]
 pub struct Money {
+    minor: i64,
+    currency: Currency,
+}
+
+/// Money as it crosses to the window and to scripts: the currency's own number of decimals
+/// (`digits`: USD 2, JPY 0, KWD 3) travels with the amount, so no face keeps a table of its own.
+/// Read back, `digits` is optional and must match the currency when given.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, TS)]
+#[ts(rename = "Money")]
+struct MoneyJson {
     #[ts(type = "number")]
     minor: i64,
     currency: Currency,
+    #[serde(default)]
+    #[ts(type = "number")]
+    digits: Option<u32>,
+}
+
+impl From<Money> for MoneyJson {
+    fn from(m: Money) -> Self {
+        MoneyJson {
+            minor: m.minor,
+            currency: m.currency,
+            digits: Some(m.currency.exponent()),
+        }
+    }
+}
+
+impl TryFrom<MoneyJson> for Money {
+    type Error = String;
+
+    fn try_from(j: MoneyJson) -> Result<Self, String> {
+        match j.digits {
+            Some(d) if d != j.currency.exponent() => Err(format!(
+                "{} has {} decimal digits, not {d}",
+                j.currency,
+                j.currency.exponent()
+            )),
+            _ => Ok(Money::from_minor(j.minor, j.currency)),
+        }
+    }
 }
 
 impl Money {
@@ -420,9 +460,22 @@ mod tests {
     #[test]
     fn serialises_currency_as_code() {
         let json = serde_json::to_string(&Money::from_minor(228, usd())).unwrap();
-        assert_eq!(json, r#"{"minor":228,"currency":"USD"}"#);
+        assert_eq!(json, r#"{"minor":228,"currency":"USD","digits":2}"#);
         let back: Money = serde_json::from_str(&json).unwrap();
         assert_eq!(back.minor(), 228);
+        // The digits travel with the amount: yen have none, dinars three.
+        let yen = Money::from_minor(1500, Currency::parse("JPY").unwrap());
+        assert!(
+            serde_json::to_string(&yen)
+                .unwrap()
+                .ends_with(r#""digits":0}"#)
+        );
+        // Read back, they may be left out, but never contradict the currency.
+        let short: Money = serde_json::from_str(r#"{"minor":5,"currency":"USD"}"#).unwrap();
+        assert_eq!(short.minor(), 5);
+        assert!(
+            serde_json::from_str::<Money>(r#"{"minor":5,"currency":"USD","digits":0}"#).is_err()
+        );
         assert!(serde_json::from_str::<Money>(r#"{"minor":1,"currency":"XYZ"}"#).is_err());
     }
 }

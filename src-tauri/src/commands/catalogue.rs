@@ -1,8 +1,8 @@
 //! Catalogues: sync (with `sync-progress` events), destination suggestions, search.
 
 use esimdesk_app::ErrorPayload;
-use esimdesk_app::catalogue::{self, AccountSync};
-use esimdesk_app::{Destination, SearchHit, SearchQuery};
+use esimdesk_app::catalogue::{self, AccountSync, SearchInput};
+use esimdesk_app::{Destination, SearchHit};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::ipc::SYNC_PROGRESS;
@@ -32,11 +32,13 @@ pub async fn suggest_destinations(
     blocking(move || catalogue::suggest_destinations(&desk, &prefix, SUGGESTIONS)).await
 }
 
+/// A search as the agent typed it: sizes and prices are text, read by the app (core's parsers,
+/// the desk's currency and its decimals).
 #[tauri::command]
 pub async fn search(
     state: State<'_, DeskState>,
-    query: SearchQuery,
+    input: SearchInput,
 ) -> Result<Vec<SearchHit>, ErrorPayload> {
     let desk = state.desk.clone();
-    blocking(move || catalogue::search(&desk, &query)).await
+    blocking(move || catalogue::search_input(&desk, &input)).await
 }

@@ -4,4 +4,4 @@ import type { Currency } from "./Currency";
 /**
  * An amount in minor units (cents) of one currency.
  */
-export type Money = { minor: number, currency: Currency, };
+export type Money = { minor: number, currency: Currency, digits: number, };

@@ -22,7 +22,7 @@ import type { Reconciled } from "./Reconciled";
 import type { RevokeInput } from "./RevokeInput";
 import type { RevokeOutcome } from "./RevokeOutcome";
 import type { SearchHit } from "./SearchHit";
-import type { SearchQuery } from "./SearchQuery";
+import type { SearchInput } from "./SearchInput";
 import type { SyncProgress } from "./SyncProgress";
 import type { TopUpInput } from "./TopUpInput";
 import type { UsageView } from "./UsageView";
@@ -51,7 +51,8 @@ export const commands = {
   removeMarkupRule: (scope: MarkupScope) => invoke<null>("remove_markup_rule", { scope }),
   syncCatalogues: () => invoke<Array<AccountSync>>("sync_catalogues"),
   suggestDestinations: (prefix: string) => invoke<Array<Destination>>("suggest_destinations", { prefix }),
-  search: (query: SearchQuery) => invoke<Array<SearchHit>>("search", { query }),
+  /** A search as the agent typed it (sizes and prices as text, read by the app). */
+  search: (input: SearchInput) => invoke<Array<SearchHit>>("search", { input }),
   /** A fresh reference for the sale the checkout screen is opening. */
   newClientReference: () => invoke<string>("new_client_reference"),
   /** The provider's dry run: what it will charge (nothing is bought). */
