@@ -51,23 +51,15 @@ fn window() -> Window {
 
 impl Window {
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        tauri::test::get_ipc_response(
-            &self.webview,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().unwrap())
+        self.invoke(cmd, InvokeBody::Json(args))
     }
 
     /// A command whose request body is raw bytes.
     fn raw(&self, cmd: &str, body: Vec<u8>) -> Result<Value, Value> {
+        self.invoke(cmd, InvokeBody::Raw(body))
+    }
+
+    fn invoke(&self, cmd: &str, body: InvokeBody) -> Result<Value, Value> {
         tauri::test::get_ipc_response(
             &self.webview,
             InvokeRequest {
@@ -75,7 +67,7 @@ impl Window {
                 callback: CallbackFn(0),
                 error: CallbackFn(1),
                 url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Raw(body),
+                body,
                 headers: Default::default(),
                 invoke_key: INVOKE_KEY.to_string(),
             },

@@ -13,9 +13,8 @@ fn dir() -> PathBuf {
     root().join("ui").join("src").join("bindings")
 }
 
-/// The `.ts` files there now, by name, with their contents; the folder is left empty for the
-/// tests to fill.
-pub fn take() -> Result<BTreeMap<String, Vec<u8>>> {
+/// The `.ts` files there, by name, with their contents.
+fn read() -> Result<BTreeMap<String, Vec<u8>>> {
     let mut files = BTreeMap::new();
     let dir = dir();
     if !dir.is_dir() {
@@ -29,8 +28,18 @@ pub fn take() -> Result<BTreeMap<String, Vec<u8>>> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             files.insert(name, std::fs::read(&path)?);
-            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
         }
+    }
+    Ok(files)
+}
+
+/// The `.ts` files there now, by name, with their contents; the folder is left empty for the
+/// tests to fill.
+pub fn take() -> Result<BTreeMap<String, Vec<u8>>> {
+    let files = read()?;
+    for name in files.keys() {
+        let path = dir().join(name);
+        std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
     }
     Ok(files)
 }
@@ -49,20 +58,7 @@ pub fn restore_missing(before: &BTreeMap<String, Vec<u8>>) {
 
 /// Fails, naming each file, when what the tests wrote differs from what was there before.
 pub fn compare(before: &BTreeMap<String, Vec<u8>>) -> Result<()> {
-    let now = {
-        let mut now = BTreeMap::new();
-        for entry in std::fs::read_dir(dir())? {
-            let path = entry?.path();
-            if path.extension().is_some_and(|e| e == "ts") {
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                now.insert(name, std::fs::read(&path)?);
-            }
-        }
-        now
-    };
+    let now = read()?;
     let mut problems = Vec::new();
     for (name, contents) in before {
         match now.get(name) {

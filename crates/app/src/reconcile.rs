@@ -213,14 +213,7 @@ fn lookup(desk: &Desk, journaled: &JournaledOrder) -> Result<OrderLookup, AppErr
     Ok(OrderLookup {
         client_reference: order.client_reference.clone(),
         kind: order.kind,
-        lines: order
-            .lines
-            .iter()
-            .map(|l| RequestLine {
-                offering_code: l.offering_code.clone(),
-                quantity: l.quantity,
-            })
-            .collect(),
+        lines: RequestLine::all_of(order),
         esim: match order.kind {
             OrderKind::TopUp => order
                 .lines

@@ -411,16 +411,21 @@ async fn revoking_a_package_is_journaled_by_its_id_and_cancels_its_order() {
             .any(|a| a.action == "order.journal" && a.detail.contains("revoke-1")),
         "{audit:?}"
     );
-    // A retry of the same revoke is refused by the journal: it cannot revoke a second package.
-    let again = cancel::revoke_package(
-        &f.desk,
-        revoke(&iccid, &package_id, Some("revoke-1")),
-        &|_| {},
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(again.inner().code(), "duplicate_reference");
-    assert_eq!(again.money_moved(), Some(esimdesk_app::MoneyMoved::Sent));
+    // The package is marked revoked at once: revoking it again, under a new reference or the
+    // same one, is refused before anything is journaled or sent.
+    let held = esims::esim_detail(&f.desk, &iccid).unwrap();
+    assert_eq!(
+        held.esim.esim.packages[0].state,
+        esimdesk_core::PackageState::Revoked
+    );
+    for reference in [None, Some("revoke-1")] {
+        let again =
+            cancel::revoke_package(&f.desk, revoke(&iccid, &package_id, reference), &|_| {})
+                .await
+                .unwrap_err();
+        assert_eq!(again.inner().code(), "invalid_input", "{again}");
+        assert_eq!(again.money_moved(), Some(esimdesk_app::MoneyMoved::NotSent));
+    }
     let usage = esims::refresh_usage(&f.desk, &iccid).await.unwrap();
     assert!(
         usage

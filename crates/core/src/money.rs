@@ -93,8 +93,7 @@ pub enum Rounding {
 }
 
 /// An amount in minor units (cents) of one currency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(into = "MoneyJson", try_from = "MoneyJson")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, TS)]
 #[ts(as = "MoneyJson")]
 pub struct Money {
     minor: i64,
@@ -113,6 +112,19 @@ struct MoneyJson {
     #[serde(default)]
     #[ts(type = "number")]
     digits: Option<u32>,
+}
+
+// By hand, through `MoneyJson` (ts-rs reads serde's attributes and knows no `into`/`try_from`).
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        MoneyJson::from(*self).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Money::try_from(MoneyJson::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
 }
 
 impl From<Money> for MoneyJson {

@@ -17,6 +17,20 @@ pub struct RequestLine {
     pub quantity: u32,
 }
 
+impl RequestLine {
+    /// The lines of a journaled order, as a provider is asked for them.
+    pub fn all_of(order: &Order) -> Vec<RequestLine> {
+        order
+            .lines
+            .iter()
+            .map(|l| RequestLine {
+                offering_code: l.offering_code.clone(),
+                quantity: l.quantity,
+            })
+            .collect()
+    }
+}
+
 /// A purchase of new eSIMs, as the desk asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderRequest {
@@ -41,14 +55,7 @@ impl OrderRequest {
     pub fn from_order(order: &Order) -> Result<Self, MoneyError> {
         Ok(OrderRequest {
             client_reference: order.client_reference.clone(),
-            lines: order
-                .lines
-                .iter()
-                .map(|l| RequestLine {
-                    offering_code: l.offering_code.clone(),
-                    quantity: l.quantity,
-                })
-                .collect(),
+            lines: RequestLine::all_of(order),
             quoted_total: order.total_cost()?,
             customer: order.customer.clone(),
             payment_reference: order.payment_reference.clone(),
