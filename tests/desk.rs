@@ -188,6 +188,61 @@ async fn walk_in_sale_in_demo_mode_ends_with_a_scannable_qr() {
     desk.close().await.unwrap();
 }
 
+/// The focused element's test id.
+async fn focused(desk: &Desk) -> Option<String> {
+    desk.client
+        .active_element()
+        .await
+        .unwrap()
+        .attr("data-testid")
+        .await
+        .unwrap()
+}
+
+/// The walk-in flow with the keyboard alone, as the desk benchmark drives it: "spain", Tab to
+/// Data, Tab to Trip days, "10", Enter sells the cheapest that lasts the trip; the customer's
+/// name, Tab, the payment reference, Enter buys; the QR is on screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_walk_in_sale_by_keyboard_alone() {
+    let _w = ONE_WINDOW.lock().await;
+    let desk = Desk::launch().await.unwrap();
+    desk.text_when("freshness", |t| t.contains("3000 offerings"))
+        .await
+        .unwrap();
+    assert_eq!(focused(&desk).await.as_deref(), Some("destination-input"));
+    desk.keys("spain").await.unwrap();
+    desk.wait_count("result-row", 1).await.unwrap();
+    desk.keys(&Key::Tab.to_string()).await.unwrap();
+    assert_eq!(focused(&desk).await.as_deref(), Some("filter-data"));
+    desk.keys(&Key::Tab.to_string()).await.unwrap();
+    assert_eq!(focused(&desk).await.as_deref(), Some("filter-days"));
+    desk.keys("10").await.unwrap();
+    // The results answer the trip's length before Enter picks the first row.
+    desk.client
+        .wait()
+        .for_element(fantoccini::Locator::Css(
+            r#"[data-testid="results"][data-results-for="spain"][data-trip-days="10"]"#,
+        ))
+        .await
+        .unwrap();
+    desk.keys(&Key::Enter.to_string()).await.unwrap();
+    desk.text_when("provider-total", |t| t.contains('$'))
+        .await
+        .unwrap();
+    assert_eq!(focused(&desk).await.as_deref(), Some("customer-name"));
+    desk.keys(&format!("Ana Ruiz{}4821", Key::Tab))
+        .await
+        .unwrap();
+    desk.keys(&Key::Enter.to_string()).await.unwrap();
+    let lpa = desk
+        .text_when("deliver-lpa", |t| t.starts_with("LPA:1$"))
+        .await
+        .unwrap();
+    let png = desk.screenshot("deliver-by-keyboard").await.unwrap();
+    assert!(decode_qr_codes(&png).unwrap().contains(&lpa));
+    desk.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_double_click_buys_once() {
     let _w = ONE_WINDOW.lock().await;

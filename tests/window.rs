@@ -1,6 +1,8 @@
-//! The real window: type a code, see it parsed and its QR drawn; type a bad one, see why.
+//! The real window: type a code, see it parsed and its QR drawn; type a bad one, see why; drop a
+//! picture of a QR code; filters the app cannot read.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use esimdesk_app::codes::{QrFormat, qr_bytes};
 use esimdesk_e2e::{Desk, decode_qr_codes};
 use fantoccini::key::Key;
 
@@ -109,6 +111,195 @@ async fn a_bad_code_says_which_field_is_wrong_and_shows_no_qr() {
         .await
         .unwrap();
 
+    desk.close().await.unwrap();
+}
+
+/// A picture of a customer's QR code dropped onto Check a code is read and shown as a chosen file
+/// is; a file that is no picture says so. The file is built in the page (WebDriver cannot drag the
+/// OS's files) and dropped with the events a real drag sends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qr_picture_dropped_on_check_a_code_is_read() {
+    let _window = ONE_WINDOW.lock().await;
+    let desk = Desk::launch().await.unwrap();
+    desk.click("nav-check").await.unwrap();
+    let hint = desk
+        .text_when("qr-drop-hint", |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(
+        hint.contains("Drop a picture of the QR code here, or choose a file"),
+        "{hint}"
+    );
+    assert_eq!(
+        desk.attr("qr-drop", "data-dragging")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("false")
+    );
+
+    // Not a picture: the shell's reason is shown, and no result.
+    assert!(
+        desk.drag_file_over(
+            "qr-drop",
+            "notes.txt",
+            "text/plain",
+            b"call the customer back"
+        )
+        .await
+        .unwrap()
+    );
+    assert!(desk.drop_dragged("qr-drop").await.unwrap());
+    let error = desk
+        .text_when("qr-image-error", |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(error.contains("not an image"), "{error}");
+    assert!(!desk.is_present("qr-image-result").await.unwrap());
+    desk.screenshot("check-code-dropped-not-a-picture")
+        .await
+        .unwrap();
+
+    let code = "LPA:1$smdp.example.com$04386-AGYFT-A74Y8-3F815";
+    let png = qr_bytes(code, QrFormat::Png { min_size_px: 300 }).unwrap();
+
+    // Dragged over and away again: highlighted only while over the zone.
+    assert!(
+        desk.drag_file_over("qr-drop", "qr.png", "image/png", &png)
+            .await
+            .unwrap(),
+        "the drop zone does not take a dragged file"
+    );
+    assert_eq!(
+        desk.attr("qr-drop", "data-dragging")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    desk.leave_dragged("qr-drop").await.unwrap();
+    assert_eq!(
+        desk.attr("qr-drop", "data-dragging")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("false")
+    );
+
+    // Dragged over again, and dropped.
+    assert!(
+        desk.drag_file_over("qr-drop", "qr.png", "image/png", &png)
+            .await
+            .unwrap()
+    );
+    desk.screenshot("check-code-dragging").await.unwrap();
+    assert!(desk.drop_dragged("qr-drop").await.unwrap());
+    let shown = desk
+        .text_at_when(
+            r#"[data-testid="qr-image-result"] [data-testid="deliver-lpa"]"#,
+            |t| !t.is_empty(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown, code);
+    assert_eq!(
+        desk.text_at_when(
+            r#"[data-testid="qr-image-result"] [data-testid="deliver-matching-id"]"#,
+            |t| !t.is_empty(),
+        )
+        .await
+        .unwrap(),
+        "04386-AGYFT-A74Y8-3F815"
+    );
+    assert!(!desk.is_present("qr-image-error").await.unwrap());
+    assert_eq!(
+        desk.attr("qr-drop", "data-dragging")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("false")
+    );
+    // The QR drawn for the customer carries the code read from the picture.
+    let shot = desk.screenshot("check-code-dropped").await.unwrap();
+    let decoded = decode_qr_codes(&shot).unwrap();
+    assert!(
+        decoded.iter().any(|text| text == code),
+        "QR codes found in the window: {decoded:?}"
+    );
+
+    desk.close().await.unwrap();
+}
+
+/// Selects all of a field's text and types over it, as an agent correcting a filter does.
+async fn retype(desk: &Desk, id: &str, text: &str) {
+    let field = desk.by_testid(id).await.unwrap();
+    field
+        .send_keys(&format!("{}a{}{}", Key::Control, Key::Null, Key::Backspace))
+        .await
+        .unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// The Sell screen sends the filters as typed; text the app cannot read (a price with more
+/// decimals than the desk's currency has, a size that is no size) is named beside its own filter,
+/// with no results to sell by mistake, until it is corrected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_the_app_cannot_read_is_named_beside_it() {
+    let _window = ONE_WINDOW.lock().await;
+    let desk = Desk::launch().await.unwrap();
+    desk.text_when("freshness", |t| t.contains("offerings"))
+        .await
+        .unwrap();
+    desk.type_into("destination-input", "spain").await.unwrap();
+    desk.wait_count("result-row", 1).await.unwrap();
+
+    // The demo desk sells in US dollars: two decimals at most.
+    retype(&desk, "filter-price", "1.999").await;
+    let error = desk
+        .text_when("filter-price-error", |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(error.contains("USD"), "{error}");
+    assert!(!error.to_lowercase().starts_with("max price"), "{error}");
+    desk.wait_gone("result-row").await.unwrap();
+    assert!(desk.is_present("filter-unreadable").await.unwrap());
+    assert!(!desk.is_present("filter-data-error").await.unwrap());
+    assert_eq!(
+        desk.attr("filter-price", "aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    desk.screenshot("sell-filter-price-unreadable")
+        .await
+        .unwrap();
+    // Enter sells the first row; there is none while the filter cannot be read. (A sale would
+    // open Checkout within milliseconds of the key: its name box would be there by now.)
+    desk.keys(&Key::Enter.to_string()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!desk.is_present("customer-name").await.unwrap());
+    assert!(desk.is_present("filter-price").await.unwrap());
+
+    retype(&desk, "filter-price", "1000").await;
+    desk.wait_gone("filter-price-error").await.unwrap();
+    desk.wait_count("result-row", 1).await.unwrap();
+
+    retype(&desk, "filter-data", "lots").await;
+    let error = desk
+        .text_when("filter-data-error", |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(error.contains("lots"), "{error}");
+    desk.wait_gone("result-row").await.unwrap();
+    assert!(!desk.is_present("filter-price-error").await.unwrap());
+    desk.screenshot("sell-filter-data-unreadable")
+        .await
+        .unwrap();
+
+    retype(&desk, "filter-data", "1GB").await;
+    desk.wait_gone("filter-data-error").await.unwrap();
+    desk.wait_count("result-row", 1).await.unwrap();
     desk.close().await.unwrap();
 }
 

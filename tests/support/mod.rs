@@ -286,6 +286,85 @@ return document.documentElement.scrollHeight;
             .is_empty())
     }
 
+    /// Drags a file over the element with this test id, as a person dragging it from the file
+    /// manager would: `dragenter`, then `dragover`, on the element. WebDriver cannot drag the OS's
+    /// files, so the `File` (and the `DataTransfer` carrying it) is built in the page from these
+    /// bytes; [`Desk::drop_dragged`] and [`Desk::leave_dragged`] end the same drag. Returns whether
+    /// the page took the drag (cancelled `dragover`, which is what lets a drop happen).
+    pub async fn drag_file_over(
+        &self,
+        id: &str,
+        name: &str,
+        mime: &str,
+        bytes: &[u8],
+    ) -> Result<bool> {
+        let taken = self
+            .drag_event(id, "over", serde_json::json!([name, mime, base64(bytes)]))
+            .await?;
+        Ok(taken.get("dragover").and_then(serde_json::Value::as_bool) == Some(true))
+    }
+
+    /// Drops the file of the drag [`Desk::drag_file_over`] started on the element with this test
+    /// id. Returns whether the page took the drop (cancelled it).
+    pub async fn drop_dragged(&self, id: &str) -> Result<bool> {
+        let taken = self.drag_event(id, "drop", serde_json::Value::Null).await?;
+        Ok(taken.get("drop").and_then(serde_json::Value::as_bool) == Some(true))
+    }
+
+    /// The drag [`Desk::drag_file_over`] started leaves the element with this test id, undropped.
+    pub async fn leave_dragged(&self, id: &str) -> Result<()> {
+        self.drag_event(id, "leave", serde_json::Value::Null)
+            .await?;
+        Ok(())
+    }
+
+    /// Dispatches one stage of a file drag on an element: `over` (builds the file from
+    /// `[name, type, base64]`), `leave` or `drop`. Answers, per event, whether the page cancelled it.
+    async fn drag_event(
+        &self,
+        id: &str,
+        stage: &str,
+        file: serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        const SCRIPT: &str = r#"
+const [id, stage, file] = arguments;
+const target = document.querySelector(`[data-testid="${id}"]`);
+if (!target) throw new Error(`no element with data-testid=${id}`);
+if (stage === "over") {
+  const [name, type, b64] = file;
+  const raw = atob(b64);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  const dragged = new DataTransfer();
+  dragged.items.add(new File([bytes], name, { type }));
+  window.__e2eDragged = dragged;
+}
+const dragged = window.__e2eDragged;
+if (!dragged) throw new Error("no file is being dragged: start with drag_file_over");
+const fire = (type) => {
+  const event = new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dragged });
+  // An engine that leaves a script-made DataTransfer out of the event: put it in.
+  if (event.dataTransfer !== dragged) {
+    Object.defineProperty(event, "dataTransfer", { value: dragged });
+  }
+  // dispatchEvent answers false when a handler cancelled the event (took the drag).
+  return !target.dispatchEvent(event);
+};
+const taken = {};
+const events = { over: ["dragenter", "dragover"], leave: ["dragleave"], drop: ["dragover", "drop"] };
+for (const type of events[stage]) taken[type] = fire(type);
+if (stage !== "over") delete window.__e2eDragged;
+return taken;
+"#;
+        self.client
+            .execute(
+                SCRIPT,
+                vec![serde_json::json!(id), serde_json::json!(stage), file],
+            )
+            .await
+            .with_context(|| format!("file drag ({stage}) on data-testid={id}"))
+    }
+
     /// Saves a screenshot of the window as `<artifacts>/<name>.png` and returns its bytes.
     pub async fn screenshot(&self, name: &str) -> Result<Vec<u8>> {
         // WebKit's screenshot is the last frame drawn, which can lag the page by a second in a
@@ -369,4 +448,39 @@ pub fn decode_qr_codes(png: &[u8]) -> Result<Vec<String>> {
         .into_iter()
         .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
         .collect())
+}
+
+/// Standard base64 (with padding): how bytes cross into a page's script.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_the_standard_alphabet_and_padding() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(super::base64(&[0xfb, 0xff]), "+/8=");
+    }
 }

@@ -35,7 +35,7 @@ pub struct CheckoutInput {
 /// The name the CLI knows it by.
 pub type CheckoutRequest = CheckoutInput;
 
-/// A checkout milestone as the window hears it (event `checkout-progress`), for the order it
+/// A checkout milestone as the window hears it (the checkout progress event), for the order it
 /// belongs to. Top-ups report on the same event.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]

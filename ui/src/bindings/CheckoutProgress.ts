@@ -2,7 +2,7 @@
 import type { CheckoutStep } from "./CheckoutStep";
 
 /**
- * A checkout milestone as the window hears it (event `checkout-progress`), for the order it
+ * A checkout milestone as the window hears it (the checkout progress event), for the order it
  * belongs to. Top-ups report on the same event.
  */
 export type CheckoutProgress = { clientReference: string, step: CheckoutStep, };

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ErrorPayload } from "../bindings/ErrorPayload";
 import type { MoneyMoved } from "../bindings/MoneyMoved";
 import {
+  besideField,
   isErrorPayload,
   mayRetryWithNewReference,
   purchaseFailure,
@@ -37,6 +38,23 @@ describe("error payloads from the shell", () => {
     expect(toErrorPayload({ code: "c", message: "m" }).moneyMoved).toBeNull();
     expect(toErrorPayload({ code: "c", message: "m", moneyMoved: "sent" }).moneyMoved).toBe("sent");
     expect(toErrorPayload({ code: "c", message: "m", moneyMoved: "lots" }).moneyMoved).toBeNull();
+  });
+
+  it("drops the field's name from a message shown beside that field", () => {
+    const e = (message: string, field: string | null): ErrorPayload => ({
+      code: "invalid_input",
+      message,
+      field,
+      moneyMoved: null,
+    });
+    expect(besideField(e("max price: 1.999 has more decimal places than USD allows (2)", "max price"))).toBe(
+      "1.999 has more decimal places than USD allows (2)",
+    );
+    expect(besideField(e("Min data: 'lots' is not a data amount", "min data"))).toBe(
+      "'lots' is not a data amount",
+    );
+    expect(besideField(e("no such provider", "provider"))).toBe("no such provider");
+    expect(besideField(e("something broke", null))).toBe("something broke");
   });
 
   it("writes messages as sentences", () => {

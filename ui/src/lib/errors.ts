@@ -89,6 +89,19 @@ export function purchaseFailure(error: ErrorPayload): PurchaseFailure {
   }
 }
 
+/**
+ * The message of an error shown beside its own field: without the field's name in front
+ * ("max price: 1.999 has more …" → "1.999 has more …"), which the field's label already says.
+ */
+export function besideField(error: ErrorPayload): string {
+  const field = error.field?.trim();
+  const message = error.message.trim();
+  if (field && message.toLowerCase().startsWith(`${field.toLowerCase()}:`)) {
+    return message.slice(field.length + 1).trim();
+  }
+  return message;
+}
+
 /** Sentence case for a message shown on its own ("matching ID contains …" → "Matching ID …"). */
 export function sentence(message: string): string {
   const trimmed = message.trim();

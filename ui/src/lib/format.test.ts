@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { age, allowance, bytes, grouped, parseData, parsePrice } from "./format";
+import { age, allowance, bytes, grouped, money, perGb } from "./format";
 
 describe("formatting for the desk", () => {
   it("reads data amounts in decimal units", () => {
@@ -23,14 +23,21 @@ describe("formatting for the desk", () => {
     expect(grouped("89372020000001234569")).toBe("8937 2020 0000 0123 4569");
   });
 
-  it("parses what an agent types in filters", () => {
-    expect(parseData("5GB")).toBe(5e9);
-    expect(parseData("500 mb")).toBe(5e8);
-    expect(parseData("2")).toBe(2e9);
-    expect(parseData("lots")).toBeNull();
-    expect(parsePrice("19.99")).toBe(1999);
-    expect(parsePrice("20")).toBe(2000);
-    expect(parsePrice("4,5")).toBe(450);
-    expect(parsePrice("x")).toBeNull();
+  it("formats amounts with their currency's own decimals", () => {
+    // The shell says how many decimals a currency has: yen have none, dinars three.
+    expect(money({ minor: 1500, currency: "JPY", digits: 0 }, "en-US")).toBe("¥1,500");
+    expect(money({ minor: 12345, currency: "KWD", digits: 3 }, "en-US")).toBe("KWD\u00a012.345");
+    expect(money({ minor: 1999, currency: "USD", digits: 2 }, "en-US")).toBe("$19.99");
+    expect(money(null)).toBe("—");
+  });
+
+  it("trusts the amount's digits over any table of its own", () => {
+    // A currency the formatter has no table entry for (it would show 2 decimals) still gets the
+    // decimals the shell sent.
+    expect(money({ minor: 12345, currency: "ZZZ", digits: 3 }, "en-US")).toBe("ZZZ\u00a012.345");
+    // Per GB: minor units of the hit's retail currency.
+    expect(perGb(250, { minor: 1500, currency: "JPY", digits: 0 }, "en-US")).toBe("¥250/GB");
+    expect(perGb(3125, { minor: 9999, currency: "KWD", digits: 3 }, "en-US")).toBe("KWD\u00a03.125/GB");
+    expect(perGb(null, { minor: 1, currency: "USD", digits: 2 })).toBe("—");
   });
 });

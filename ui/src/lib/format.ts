@@ -1,15 +1,18 @@
-// How amounts, data and times read on screen. Money arrives in minor units with its currency.
+// How amounts, data and times read on screen. Money arrives in minor units with its currency and
+// that currency's decimals (`digits`).
 import type { DataAllowance } from "../bindings/DataAllowance";
 import type { Money } from "../bindings/Money";
 
-const DIGITS: Record<string, number> = { JPY: 0, KRW: 0, KWD: 3, BHD: 3, JOD: 3, OMR: 3, TND: 3 };
-
-export function money(m: Money | null | undefined): string {
+/**
+ * An amount as the customer reads it, with its currency's own decimals (`Money.digits`, from the
+ * shell's currency table: JPY 0, USD 2, KWD 3). `locale`: the reader's by default.
+ */
+export function money(m: Money | null | undefined, locale?: string): string {
   if (!m) return "—";
-  const digits = DIGITS[m.currency] ?? 2;
+  const digits = m.digits;
   const major = m.minor / 10 ** digits;
   try {
-    return new Intl.NumberFormat(undefined, {
+    return new Intl.NumberFormat(locale, {
       style: "currency",
       currency: m.currency,
       minimumFractionDigits: digits,
@@ -35,9 +38,10 @@ export function allowance(a: DataAllowance): string {
   return a.kind === "unlimited" ? "Unlimited" : bytes(a.amount);
 }
 
-export function perGb(minor: number | null, currency: string): string {
+/** A price per GB in minor units of `of`'s currency (a search hit's retail price). */
+export function perGb(minor: number | null, of: Money, locale?: string): string {
   if (minor === null) return "—";
-  return `${money({ minor, currency })}/GB`;
+  return `${money({ ...of, minor }, locale)}/GB`;
 }
 
 /** "3 minutes ago", "2 hours ago", "5 days ago". */
@@ -63,20 +67,4 @@ export function localTime(iso: string | null | undefined): string {
 /** ICCIDs read in groups of four. */
 export function grouped(digits: string): string {
   return digits.replace(/(\d{4})(?=\d)/g, "$1 ");
-}
-
-/** "5GB" / "500 MB" typed in a filter → bytes; null when empty or unreadable. */
-export function parseData(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(gb|g|mb|m)?\s*$/i.exec(text);
-  if (!m || m[1] === undefined) return null;
-  const n = Number(m[1]);
-  const unit = (m[2] ?? "gb").toLowerCase();
-  return Math.round(n * (unit.startsWith("m") ? 1e6 : 1e9));
-}
-
-/** "19.99" → 1999 minor units; null when empty or unreadable. */
-export function parsePrice(text: string): number | null {
-  const m = /^\s*(\d+)(?:[.,](\d{1,2}))?\s*$/.exec(text);
-  if (!m || m[1] === undefined) return null;
-  return Number(m[1]) * 100 + Number((m[2] ?? "0").padEnd(2, "0"));
 }
