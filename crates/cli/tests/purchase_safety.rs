@@ -10,7 +10,7 @@
 mod common;
 
 use std::collections::HashSet;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -102,6 +102,21 @@ fn sell(d: &Desk, reference: &str) -> Value {
         "Ana Ruiz",
         "--json",
     ])
+}
+
+/// `esimdesk order place` of the test bundle under `reference`, to run as the test wants.
+fn place(d: &Desk, reference: &str) -> Command {
+    let mut cmd = d.cmd();
+    cmd.args([
+        "order",
+        "place",
+        "--provider",
+        &d.account,
+        "--offering",
+        BUNDLE,
+    ])
+    .args(["--reference", reference]);
+    cmd
 }
 
 /// The provider's id of the first package on an eSIM that can still be revoked.
@@ -242,17 +257,7 @@ fn a_kill_with_the_purchase_request_in_flight_is_reconciled_to_what_the_provider
                     .order_type("transaction"),
             )
             .unwrap();
-        let mut child = d
-            .cmd()
-            .args([
-                "order",
-                "place",
-                "--provider",
-                &d.account,
-                "--offering",
-                BUNDLE,
-            ])
-            .args(["--reference", "in-flight"])
+        let mut child = place(&d, "in-flight")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -293,17 +298,7 @@ fn a_kill_with_the_purchase_request_in_flight_is_reconciled_to_what_the_provider
 fn a_database_failure_after_the_charge_keeps_the_sale_and_never_buys_twice() {
     let d = desk();
     d.ready();
-    let out = d
-        .cmd()
-        .args([
-            "order",
-            "place",
-            "--provider",
-            &d.account,
-            "--offering",
-            BUNDLE,
-        ])
-        .args(["--reference", "charged-1"])
+    let out = place(&d, "charged-1")
         .env("ESIMDESK_TEST_FAIL_AT", "answered")
         .output()
         .unwrap();
@@ -314,16 +309,7 @@ fn a_database_failure_after_the_charge_keeps_the_sale_and_never_buys_twice() {
     assert_eq!(d.sandbox.admin().orders().len(), 1);
 
     // The same sale again: refused, it may have been bought.
-    let again = d.run(&[
-        "order",
-        "place",
-        "--provider",
-        &d.account,
-        "--offering",
-        BUNDLE,
-        "--reference",
-        "charged-1",
-    ]);
+    let again = place(&d, "charged-1").output().unwrap();
     assert_eq!(again.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(!stderr.contains("[money: not_sent]"), "{stderr}");
