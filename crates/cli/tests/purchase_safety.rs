@@ -560,3 +560,57 @@ fn top_up_and_revoke_from_the_command_line() {
     assert_ne!(package_state(&d, &iccid, &first), "revoked");
     d.remove_account();
 }
+
+#[test]
+#[ignore = "needs a Secret Service: cargo xtask test runs it"]
+fn a_sale_answered_without_its_codes_stays_open_until_they_are_saved() {
+    let d = desk();
+    d.ready();
+    let admin = d.sandbox.admin();
+    // The purchase answer carries no install details, and fetching them fails for now.
+    admin
+        .add_fault(
+            FaultSpec::new(FaultKind::WithoutEsimDetails)
+                .on("POST", "/v2.4/orders")
+                .order_type("transaction")
+                .times(1),
+        )
+        .unwrap();
+    admin
+        .add_fault(FaultSpec::status(500).on("GET", "/v2.4/esims/assignments"))
+        .unwrap();
+    let sold = d.json(&[
+        "order",
+        "place",
+        "--provider",
+        &d.account,
+        "--offering",
+        BUNDLE,
+        "--reference",
+        "no-codes-1",
+        "--json",
+    ]);
+    assert_eq!(sold["order"]["order"]["state"], "completed");
+    assert!(sold["order"]["delivered_at"].is_null(), "{sold}");
+    assert!(sold["esims"][0]["code"].is_null(), "{sold}");
+    let text = String::from_utf8_lossy(&d.run(&["orders"]).stdout).to_string();
+    assert!(text.contains("codes still to come"), "{text}");
+    assert_eq!(admin.orders().len(), 1);
+
+    // Reconciliation keeps working on it: it asks for that order by its reference (which
+    // carries the codes) and saves them.
+    let settled = d.json(&["reconcile", "--grace-seconds", "0", "--json"]);
+    assert!(journal(&d)[0]["delivered_at"].is_string(), "{settled}");
+    assert!(
+        settled[0]["note"].as_str().unwrap().ends_with("delivered"),
+        "{settled}"
+    );
+    let asked_by_reference = admin
+        .requests()
+        .iter()
+        .any(|r| r.method == "GET" && r.path.contains("/orders/") && r.status == Some(200));
+    assert!(asked_by_reference);
+    assert_agrees(&[&d], "codes fetched by reconciliation");
+    assert_eq!(admin.orders().len(), 1, "never bought twice");
+    d.remove_account();
+}

@@ -48,6 +48,10 @@ pub enum FaultKind {
     /// Handle the request; if it committed a change (e.g. `POST /orders` transaction), close
     /// the connection without sending the response. Requests that commit nothing pass.
     DropAfterCommit,
+    /// Handle the request, then answer without the eSIMs' install details (each order line's
+    /// `esims` left out), as eSIM Go answers orders it completes asynchronously (esimgo.md
+    /// §6.1): the codes must then be fetched with `GET /esims/assignments`.
+    WithoutEsimDetails,
 }
 
 /// A fault as the admin API takes it.
@@ -207,6 +211,7 @@ pub enum Before {
 #[derive(Debug)]
 pub enum After {
     MalformedJson,
+    WithoutEsimDetails,
     DropAfterCommit(u64),
 }
 
@@ -309,6 +314,10 @@ impl FaultSet {
                     plan.after = Some(After::MalformedJson);
                     true
                 }
+                FaultKind::WithoutEsimDetails => {
+                    plan.after = Some(After::WithoutEsimDetails);
+                    true
+                }
                 FaultKind::DropAfterCommit => {
                     // Consumed only when the request really commits something.
                     plan.after = Some(After::DropAfterCommit(id));
@@ -384,6 +393,7 @@ pub async fn run(app: &AppState, req: Request, next: Next, order_type: Option<&s
     let response = next.run(req).await;
     match plan.after {
         Some(After::MalformedJson) => malformed(response).await,
+        Some(After::WithoutEsimDetails) => without_esim_details(response).await,
         Some(After::DropAfterCommit(id))
             if response.extensions().get::<Committed>().is_some() && lock(&app.faults).take(id) =>
         {
@@ -507,6 +517,28 @@ async fn malformed(response: Response) -> Response {
     );
     tracing::info!("fault injection: malformed JSON body");
     Response::from_parts(parts, Body::from(garbled))
+}
+
+/// The same JSON with every order line's `esims` removed; a body that is not such JSON is sent
+/// as it was.
+async fn without_esim_details(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    if let Some(lines) = json.get_mut("order").and_then(|o| o.as_array_mut()) {
+        for line in lines {
+            if let Some(line) = line.as_object_mut() {
+                line.remove("esims");
+            }
+        }
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    tracing::info!("fault injection: answered without the eSIMs' install details");
+    Response::from_parts(parts, Body::from(json.to_string()))
 }
 
 #[cfg(test)]
