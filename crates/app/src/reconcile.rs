@@ -246,6 +246,13 @@ async fn find(
         if owner.is_some_and(|o| o.order.client_reference != *reference) {
             continue;
         }
+        // A new eSIM cannot be one this desk already holds for another order: a provider order
+        // that went on such an eSIM is a top-up of it (or another sale's), never this sale.
+        if journaled.order.kind == OrderKind::NewEsim
+            && held_for_another_order(desk, &m.order, reference)?
+        {
+            continue;
+        }
         // A topped-up eSIM carries the reference of the sale that made it: when that sale is
         // in this journal the eSIM is this desk's, not another desk's.
         let mut m = m;
@@ -307,6 +314,22 @@ async fn find(
         }
         Choice::Nothing => Ok(None),
     }
+}
+
+/// Whether any eSIM of a provider order is one the desk holds for another order.
+fn held_for_another_order(
+    desk: &Desk,
+    order: &PlacedOrder,
+    reference: &str,
+) -> Result<bool, AppError> {
+    for iccid in order.lines.iter().flat_map(|l| l.iccids.iter()) {
+        if let Some(held) = desk.store().esim(iccid)?
+            && held.order_reference.as_deref() != Some(reference)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 #[derive(Debug)]
