@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use esimdesk_store::keychain::{Keychain, KeychainError, KeychainStatus};
@@ -22,6 +23,15 @@ const HOW_TO_RUN: &str = "the keychain tests need a throwaway keychain: run them
      keychain -- --include-ignored`, which starts a private D-Bus session with an unlocked GNOME \
      Keyring (to use your own system keychain instead, at your own risk, set \
      ESIMDESK_KEYCHAIN_TESTS=1)";
+
+/// One keychain test at a time: the keyring daemon is shared by the whole test run, and a test
+/// that starts and ends a keyring session of its own (the locked keyring) must not overlap the
+/// others' calls (seen once: the shared daemon gone from the bus mid-run while the tests ran in
+/// parallel).
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// Fails (never skips) when the tests are not in the session `keyring-session.sh` makes.
 fn require_test_keychain() {
@@ -87,6 +97,7 @@ fn read(keychain: &Keychain, account: &str) -> Option<String> {
 #[test]
 #[ignore = "needs a Secret Service: run via `cargo xtask test` (see this file's header)"]
 fn status_is_available() {
+    let _one = one_at_a_time();
     let test = TestKeychain::new(&[]);
     assert_eq!(test.keychain.status(), KeychainStatus::Available);
     assert_eq!(Keychain::new().status(), KeychainStatus::Available);
@@ -95,6 +106,7 @@ fn status_is_available() {
 #[test]
 #[ignore = "needs a Secret Service: run via `cargo xtask test` (see this file's header)"]
 fn set_get_overwrite_delete_round_trip() {
+    let _one = one_at_a_time();
     let test = TestKeychain::new(&["esimgo"]);
     let keychain = &test.keychain;
 
@@ -125,6 +137,7 @@ fn set_get_overwrite_delete_round_trip() {
 #[test]
 #[ignore = "needs a Secret Service: run via `cargo xtask test` (see this file's header)"]
 fn accounts_and_services_are_separate_entries() {
+    let _one = one_at_a_time();
     let test = TestKeychain::new(&["esimgo", "esimgo:agency-2"]);
     let other = TestKeychain::new(&["esimgo"]);
 
@@ -151,6 +164,7 @@ fn accounts_and_services_are_separate_entries() {
 #[test]
 #[ignore = "needs a Secret Service: run via `cargo xtask test` (see this file's header)"]
 fn errors_and_debug_output_never_show_the_secret() {
+    let _one = one_at_a_time();
     let test = TestKeychain::new(&["esimgo"]);
     let key = secret("sk_live_do_not_print_me");
     test.keychain.set("esimgo", &key).unwrap();
@@ -170,6 +184,7 @@ fn errors_and_debug_output_never_show_the_secret() {
 #[test]
 #[ignore = "needs a Secret Service: run via `cargo xtask test` (see this file's header)"]
 fn a_locked_keyring_is_reported_and_refuses_calls() {
+    let _one = one_at_a_time();
     const CHILD: &str = "ESIMDESK_KEYCHAIN_TEST_CHILD";
     const NAME: &str = "a_locked_keyring_is_reported_and_refuses_calls";
     require_test_keychain();
