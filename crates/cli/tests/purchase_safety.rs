@@ -106,6 +106,10 @@ fn sell(d: &Desk, reference: &str) -> Value {
 
 /// `esimdesk order place` of the test bundle under `reference`, to run as the test wants.
 fn place(d: &Desk, reference: &str) -> Command {
+    place_bundle(d, reference, BUNDLE)
+}
+
+fn place_bundle(d: &Desk, reference: &str, bundle: &str) -> Command {
     let mut cmd = d.cmd();
     cmd.args([
         "order",
@@ -113,10 +117,21 @@ fn place(d: &Desk, reference: &str) -> Command {
         "--provider",
         &d.account,
         "--offering",
-        BUNDLE,
+        bundle,
     ])
     .args(["--reference", reference]);
     cmd
+}
+
+/// An NL bundle other than the test bundle, from the desk's cached catalogue.
+fn second_bundle(d: &Desk) -> String {
+    d.json(&["search", "NL", "--json", "--limit", "50"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["offering"]["code"].as_str().unwrap().to_owned())
+        .find(|c| c != BUNDLE)
+        .expect("a second NL bundle")
 }
 
 /// The provider's id of the first package on an eSIM that can still be revoked.
@@ -344,16 +359,7 @@ fn two_desks_sharing_one_account_never_get_each_others_esim() {
             .unwrap();
     };
     let place = |d: &Desk, reference: &str, bundle: &str| {
-        let out = d.run(&[
-            "order",
-            "place",
-            "--provider",
-            &d.account,
-            "--offering",
-            bundle,
-            "--reference",
-            reference,
-        ]);
+        let out = place_bundle(d, reference, bundle).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{reference}: the reply is lost");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("[money: maybe]"), "{stderr}");
@@ -415,18 +421,11 @@ fn two_desks_sharing_one_account_never_get_each_others_esim() {
         "--json",
     ]);
     assert_agrees(&[&a, &b], "same bundle, settled by hand");
-    let audit_line = a.run(&["orders"]);
-    assert!(audit_line.status.success());
+    let settled_text = String::from_utf8_lossy(&a.run(&["orders"]).stdout).to_string();
+    assert!(!settled_text.contains("needs a person"), "{settled_text}");
 
     // Different bundles, both replies lost: each desk finds its own, by contents, and tags it.
-    let other = a
-        .json(&["search", "NL", "--json", "--limit", "50"])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["offering"]["code"].as_str().unwrap().to_owned())
-        .find(|c| c != BUNDLE)
-        .expect("a second NL bundle");
+    let other = second_bundle(&a);
     lose_replies(2);
     place(&a, "a-2", BUNDLE);
     place(&b, "b-2", &other);
@@ -463,14 +462,7 @@ fn top_up_and_revoke_from_the_command_line() {
     d.ready();
     let sold = sell(&d, "sale-1");
     let iccid = sold["esims"][0]["iccid"].as_str().unwrap().to_owned();
-    let other = d
-        .json(&["search", "NL", "--json", "--limit", "50"])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["offering"]["code"].as_str().unwrap().to_owned())
-        .find(|c| c != BUNDLE)
-        .expect("a second NL bundle");
+    let other = second_bundle(&d);
 
     let topped = d.json(&[
         "esim",
