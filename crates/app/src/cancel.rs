@@ -270,9 +270,23 @@ pub(crate) fn record_revoked(
         &desk.actor(),
     )?;
     // The eSIM screen shows the package revoked at once (the next usage reading confirms it).
+    // The revoke is recorded by now: failing to mark the package only leaves the old reading,
+    // and must not read as "not recorded".
     if let (Some(iccid), Some(package_id)) =
         (&line.iccid, revoke.order.provider_reference.as_deref())
-        && let Some(mut held) = desk.store().esim(iccid)?
+        && let Err(e) = mark_revoked(desk, iccid, package_id)
+    {
+        tracing::warn!(
+            order = reference,
+            error = e.code(),
+            "revoked package not marked"
+        );
+    }
+    Ok(recorded)
+}
+
+fn mark_revoked(desk: &Desk, iccid: &Iccid, package_id: &str) -> Result<(), AppError> {
+    if let Some(mut held) = desk.store().esim(iccid)?
         && let Some(package) = held
             .esim
             .packages
@@ -282,5 +296,5 @@ pub(crate) fn record_revoked(
         package.state = esimdesk_core::PackageState::Revoked;
         desk.store().save_esim(&held)?;
     }
-    Ok(recorded)
+    Ok(())
 }
