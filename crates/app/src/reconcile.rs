@@ -457,6 +457,17 @@ pub enum Resolution {
     NotBought,
 }
 
+impl Resolution {
+    /// What a person typed on the Orders screen: a provider order reference, or nothing (blank)
+    /// for "nothing was bought".
+    pub fn from_typed(provider_order: Option<&str>) -> Resolution {
+        match provider_order.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(id) => Resolution::ProviderOrder(id.to_owned()),
+            None => Resolution::NotBought,
+        }
+    }
+}
+
 /// Settles an order by hand, audited. Only orders whose fate is open (needs a person, unknown,
 /// submitted, provisioning) can be settled, and a provider order only if it has the same
 /// contents, answers no other journal order and carries no other desk's reference.

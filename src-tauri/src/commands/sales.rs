@@ -116,10 +116,7 @@ pub async fn resolve_order(
 ) -> Result<JournaledOrder, ErrorPayload> {
     let desk = state.desk.clone();
     blocking_async(move || async move {
-        let resolution = match provider_order.map(|p| p.trim().to_owned()) {
-            Some(id) if !id.is_empty() => reconcile::Resolution::ProviderOrder(id),
-            _ => reconcile::Resolution::NotBought,
-        };
+        let resolution = reconcile::Resolution::from_typed(provider_order.as_deref());
         reconcile::resolve(&desk, &client_reference, resolution).await
     })
     .await
