@@ -560,20 +560,7 @@ pub async fn resolve(
 
 /// A provider order a person names must hold what the journal says was asked for.
 fn check_same_contents(journaled: &JournaledOrder, placed: &PlacedOrder) -> Result<(), String> {
-    let mut wanted: Vec<(&str, u32)> = journaled
-        .order
-        .lines
-        .iter()
-        .map(|l| (l.offering_code.as_str(), l.quantity))
-        .collect();
-    let mut found: Vec<(&str, u32)> = placed
-        .lines
-        .iter()
-        .map(|l| (l.offering_code.as_str(), l.quantity))
-        .collect();
-    wanted.sort_unstable();
-    found.sort_unstable();
-    if wanted != found {
+    if !placed.has_lines(&RequestLine::all_of(&journaled.order)) {
         return Err(format!(
             "provider order {} holds other packages than this order",
             placed.provider_reference

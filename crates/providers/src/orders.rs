@@ -173,6 +173,25 @@ pub struct PlacedOrder {
     pub notes: Vec<String>,
 }
 
+impl PlacedOrder {
+    /// Whether the order holds exactly these offerings in these quantities, in any order (and at
+    /// least one line): what a lost reply's order must hold to be considered at all.
+    pub fn has_lines(&self, wanted: &[RequestLine]) -> bool {
+        let mut placed: Vec<(&str, u32)> = self
+            .lines
+            .iter()
+            .map(|l| (l.offering_code.as_str(), l.quantity))
+            .collect();
+        let mut wanted: Vec<(&str, u32)> = wanted
+            .iter()
+            .map(|l| (l.offering_code.as_str(), l.quantity))
+            .collect();
+        placed.sort_unstable();
+        wanted.sort_unstable();
+        !placed.is_empty() && placed == wanted
+    }
+}
+
 /// What [`crate::Provider::find_order`] looks for after a lost purchase reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderLookup {

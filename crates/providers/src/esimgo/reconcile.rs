@@ -22,7 +22,7 @@ use time::{Duration, OffsetDateTime, UtcOffset};
 use super::{EsimGo, map, parse, wire};
 use crate::error::ProviderError;
 use crate::http::Call;
-use crate::{MatchBasis, OrderLookup, OrderMatch, PlacedLine, PlacedOrder, RequestLine};
+use crate::{MatchBasis, OrderLookup, OrderMatch, PlacedOrder};
 
 /// Orders per page when listing (`limit`).
 const ORDERS_PAGE: u32 = 50;
@@ -76,7 +76,7 @@ fn classify(
     if order.created_at.is_some_and(|t| t < since) {
         return None;
     }
-    if !same_lines(&order.lines, &lookup.lines) {
+    if !order.has_lines(&lookup.lines) {
         return None;
     }
     let iccids = || order.lines.iter().flat_map(|l| l.iccids.iter());
@@ -99,21 +99,6 @@ fn classify(
         basis,
         foreign_reference: None,
     })
-}
-
-/// Same bundles with the same quantities, in any order.
-fn same_lines(placed: &[PlacedLine], wanted: &[RequestLine]) -> bool {
-    let mut a: Vec<(&str, u32)> = placed
-        .iter()
-        .map(|l| (l.offering_code.as_str(), l.quantity))
-        .collect();
-    let mut b: Vec<(&str, u32)> = wanted
-        .iter()
-        .map(|l| (l.offering_code.as_str(), l.quantity))
-        .collect();
-    a.sort_unstable();
-    b.sort_unstable();
-    !a.is_empty() && a == b
 }
 
 /// Every eSIM of an order, once each.
@@ -320,7 +305,7 @@ pub(super) fn format_instant(t: OffsetDateTime) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::{EsimHandle, OrderStatus};
+    use crate::{EsimHandle, OrderStatus, PlacedLine, RequestLine};
     use time::macros::datetime;
 
     fn placed(item: &str, qty: u32, iccid: &str, at: OffsetDateTime) -> PlacedOrder {
