@@ -151,6 +151,7 @@ pub async fn validate(
             customer: None,
             payment_reference: None,
             sale_country: None,
+            draft: None,
         };
         let total = provider.validate_order(&request).await?.total;
         let id = desk

@@ -559,6 +559,7 @@ mod tests {
             customer: None,
             payment_reference: None,
             sale_country: None,
+            draft: None,
         };
         let id = purchases.remember_dry_run("go", "esim_1GB", 1, usd(165));
         assert_eq!(

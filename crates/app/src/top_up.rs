@@ -215,6 +215,7 @@ fn plan(desk: &Desk, input: TopUpInput) -> Result<Plan, AppError> {
         offering_code: hit.offering.code.clone(),
         quoted_total: hit.offering.cost,
         payment_reference: input.payment_reference,
+        draft: None,
     };
     Ok(Plan {
         account_id,

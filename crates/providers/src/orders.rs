@@ -48,6 +48,11 @@ pub struct OrderRequest {
     pub payment_reference: Option<String>,
     /// The country of sale, for providers that ask.
     pub sale_country: Option<Country>,
+    /// The provider's draft this purchase submits ([`ValidatedOrder::draft`]), for providers
+    /// whose dry run creates one (a priced cart): the app records it in the journal before it
+    /// submits, so a lost reply is settled by reading that very order. `None`: the adapter
+    /// builds what it submits itself.
+    pub draft: Option<String>,
 }
 
 impl OrderRequest {
@@ -60,6 +65,7 @@ impl OrderRequest {
             customer: order.customer.clone(),
             payment_reference: order.payment_reference.clone(),
             sale_country: None,
+            draft: None,
         })
     }
 }
@@ -73,6 +79,8 @@ pub struct TopUpRequest {
     /// What the desk quoted; compared by the app, not the adapter (see [`OrderRequest`]).
     pub quoted_total: Money,
     pub payment_reference: Option<String>,
+    /// As [`OrderRequest::draft`].
+    pub draft: Option<String>,
 }
 
 /// The provider's dry-run answer: the price it would charge now.
@@ -80,6 +88,10 @@ pub struct TopUpRequest {
 pub struct ValidatedOrder {
     pub total: Money,
     pub lines: Vec<PricedLine>,
+    /// The provider's id of the priced draft order (a cart), where its dry run creates one: the
+    /// purchase submits exactly this draft (see [`OrderRequest::draft`]). `None` for providers
+    /// whose dry run leaves nothing behind.
+    pub draft: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +105,9 @@ pub struct PricedLine {
 /// Where a placed order stands at the provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderStatus {
+    /// A draft (cart) that was never submitted: nothing was bought, and it can still be
+    /// cancelled so that a late submit cannot land.
+    Draft,
     /// Accepted, being fulfilled: poll again.
     Provisioning,
     /// Fulfilled: eSIMs and codes exist.
@@ -109,6 +124,9 @@ impl OrderStatus {
     /// The journal state this status moves an order to.
     pub fn order_state(&self) -> OrderState {
         match self {
+            // Not sent as far as the provider knows; reconciliation decides (after its grace
+            // period, a late submit being possible) whether to cancel the draft and fail it.
+            OrderStatus::Draft => OrderState::Submitted,
             OrderStatus::Provisioning | OrderStatus::Unrecognised { .. } => {
                 OrderState::Provisioning
             }

@@ -81,6 +81,7 @@ fn order_for(offering: &Offering, reference: &str, quote: Money) -> OrderRequest
         customer: None,
         payment_reference: None,
         sale_country: None,
+        draft: None,
     }
 }
 
@@ -536,6 +537,7 @@ async fn top_up_and_revoke() {
         offering_code: offering.code.clone(),
         quoted_total: offering.cost,
         payment_reference: None,
+        draft: None,
     };
     let validated = go.validate_top_up(&request).await.unwrap();
     assert_eq!(validated.total, offering.cost);

@@ -82,6 +82,7 @@ fn order_for(offering: &Offering, reference: &str, quantity: u32) -> OrderReques
         customer: None,
         payment_reference: None,
         sale_country: None,
+        draft: None,
     }
 }
 
@@ -151,6 +152,7 @@ async fn an_esim_of_another_organisation_is_forbidden() {
             offering_code: offering.code.clone(),
             quoted_total: offering.cost,
             payment_reference: None,
+            draft: None,
         })
         .await
         .unwrap_err();
@@ -658,6 +660,7 @@ async fn a_closed_port_is_a_network_error_and_buys_nothing() {
         customer: None,
         payment_reference: None,
         sale_country: None,
+        draft: None,
     };
     // Nothing could be sent, so nothing was bought: `network`, not `outcome_unknown`.
     let err = go.place_order(&request).await.unwrap_err();

@@ -268,6 +268,7 @@ impl EsimGo {
         Ok(ValidatedOrder {
             total,
             lines: priced,
+            draft: None,
         })
     }
 

@@ -52,6 +52,7 @@ fn request(quote_minor: i64) -> OrderRequest {
         customer: None,
         payment_reference: None,
         sale_country: None,
+        draft: None,
     }
 }
 
@@ -1058,6 +1059,7 @@ async fn top_up_sends_only_the_transaction_onto_the_esim() {
             offering_code: "esim_1GB_7D_NL_V2".into(),
             quoted_total: Money::from_minor(165, usd()),
             payment_reference: None,
+            draft: None,
         })
         .await
         .unwrap();
@@ -1087,6 +1089,7 @@ async fn a_top_up_that_lands_elsewhere_says_so() {
             offering_code: "esim_1GB_7D_NL_V2".into(),
             quoted_total: Money::from_minor(165, usd()),
             payment_reference: None,
+            draft: None,
         })
         .await
         .unwrap();
@@ -1109,6 +1112,7 @@ async fn validate_top_up_is_the_dry_run_onto_the_esim() {
             offering_code: "esim_1GB_7D_NL_V2".into(),
             quoted_total: Money::from_minor(1, usd()),
             payment_reference: None,
+            draft: None,
         })
         .await
         .unwrap();
@@ -1141,6 +1145,7 @@ async fn an_incompatible_top_up_is_refused_by_esim_go() {
             offering_code: "esim_1GB_7D_NL_V2".into(),
             quoted_total: Money::from_minor(165, usd()),
             payment_reference: None,
+            draft: None,
         })
         .await
         .unwrap_err();
