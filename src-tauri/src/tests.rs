@@ -98,10 +98,10 @@ fn the_walk_in_flow_through_ipc() {
     let w = window();
     let status = w.ok("status", json!({}));
     assert_eq!(status["demo"], true);
-    assert_eq!(status["restart_to_leave_demo"], false);
+    assert_eq!(status["restartToLeaveDemo"], false);
     assert_eq!(status["accounts"][0]["account"]["id"], demo::DEMO_ACCOUNT);
-    assert_eq!(status["accounts"][0]["can_top_up"], true);
-    assert_eq!(status["settings"]["desk_name"], "eSIM Desk (demo)");
+    assert_eq!(status["accounts"][0]["canTopUp"], true);
+    assert_eq!(status["settings"]["deskName"], "eSIM Desk (demo)");
     assert_eq!(w.ok("app_info", json!({}))["name"], "eSIM Desk");
 
     let suggestions = w.ok("suggest_destinations", json!({ "prefix": "spa" }));
@@ -121,24 +121,24 @@ fn the_walk_in_flow_through_ipc() {
     assert_eq!(e["field"], "max price", "{e}");
     let hit = &hits[0];
     assert!(
-        hit["offering"]["validity_days"].as_u64().unwrap() >= 10,
+        hit["offering"]["validityDays"].as_u64().unwrap() >= 10,
         "{hit}"
     );
-    let account = hit["account_id"].as_str().unwrap();
+    let account = hit["accountId"].as_str().unwrap();
     let code = hit["offering"]["code"].as_str().unwrap();
 
     let v = w.ok(
         "validate_order",
         json!({ "accountId": account, "offeringCode": code, "quantity": 1 }),
     );
-    assert!(v["provider_total"].is_object(), "{v}");
+    assert!(v["providerTotal"].is_object(), "{v}");
 
     let reference = w.ok("new_client_reference", json!({}));
     let reference = reference.as_str().unwrap();
     let request = json!({ "request": {
         "accountId": account, "offeringCode": code, "quantity": 1,
         "customer": { "name": "Ana Lima", "email": "ana@example.com", "phone": null,
-                      "device_model": null, "eid": null },
+                      "deviceModel": null, "eid": null },
         "paymentReference": "card-77", "clientReference": reference
     }});
 
@@ -174,7 +174,7 @@ fn the_walk_in_flow_through_ipc() {
     assert_eq!(found[0]["iccid"], iccid.as_str());
     let detail = w.ok("esim_detail", json!({ "iccid": iccid }));
     assert_eq!(detail["code"]["report"]["canonical"], lpa.as_str());
-    assert_eq!(detail["customer_name"], "Ana Lima");
+    assert_eq!(detail["customerName"], "Ana Lima");
     let usage = w.ok("refresh_usage", json!({ "iccid": iccid }));
     assert_eq!(usage["packages"].as_array().unwrap().len(), 1);
 
@@ -196,8 +196,8 @@ fn the_walk_in_flow_through_ipc() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["offering_code"] == top_up_code)
-        .and_then(|p| p["provider_id"].as_str())
+        .find(|p| p["offeringCode"] == top_up_code)
+        .and_then(|p| p["providerId"].as_str())
         .unwrap()
         .to_owned();
     let revoked = w.ok(
@@ -205,7 +205,7 @@ fn the_walk_in_flow_through_ipc() {
         json!({ "input": { "iccid": iccid, "packageId": package, "clientReference": null } }),
     );
     assert_eq!(revoked["refund"], "to_inventory");
-    assert_eq!(revoked["package_id"], package.as_str());
+    assert_eq!(revoked["packageId"], package.as_str());
     // The window hands HTML drop events to the page (dropping a QR picture on Check a code):
     // Tauri's own file-drop handling is off for the main window.
     let conf: Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
@@ -237,7 +237,7 @@ fn the_walk_in_flow_through_ipc() {
     // A yen desk's price filter is read in yen: no decimals (the UI sends the text as typed).
     w.ok(
         "set_desk_settings",
-        json!({ "settings": { "desk_name": "Narita", "currency": "JPY", "profile_name": "maria" } }),
+        json!({ "settings": { "deskName": "Narita", "currency": "JPY", "profileName": "maria" } }),
     );
     let yen =
         |price: &str| json!({ "input": { "destination": "Spain", "maxPrice": price, "limit": 5 } });
@@ -252,11 +252,11 @@ fn the_walk_in_flow_through_ipc() {
     );
     w.ok(
         "set_desk_settings",
-        json!({ "settings": { "desk_name": "Airport T2", "currency": "EUR", "profile_name": "maria" } }),
+        json!({ "settings": { "deskName": "Airport T2", "currency": "EUR", "profileName": "maria" } }),
     );
     w.ok(
         "set_markup_rule",
-        json!({ "rule": { "scope": { "kind": "global" }, "basis_points": 2500, "rounding": { "kind": "nearest_minor" } } }),
+        json!({ "rule": { "scope": { "kind": "global" }, "basisPoints": 2500, "rounding": { "kind": "nearest_minor" } } }),
     );
     assert_eq!(w.ok("markup_rules", json!({})).as_array().unwrap().len(), 1);
     w.ok(
@@ -283,8 +283,8 @@ fn the_walk_in_flow_through_ipc() {
     assert_eq!(kinds.len(), 3, "{orders}");
     assert!(kinds.contains(&"revoke"), "{orders}");
     let status = w.ok("status", json!({}));
-    assert_eq!(status["settings"]["profile_name"], "maria");
-    assert_eq!(status["unsettled_orders"], 0);
+    assert_eq!(status["settings"]["profileName"], "maria");
+    assert_eq!(status["unsettledOrders"], 0);
 
     // A key the provider refuses stores nothing, in the demo database or the real one.
     let sandbox_url = w
@@ -299,7 +299,7 @@ fn the_walk_in_flow_through_ipc() {
         json!({ "provider": "esimgo", "id": "mine", "label": null, "baseUrl": sandbox_url, "key": "wrong" }),
     );
     assert_ne!(code, "internal");
-    assert_eq!(w.ok("status", json!({}))["restart_to_leave_demo"], false);
+    assert_eq!(w.ok("status", json!({}))["restartToLeaveDemo"], false);
 
     let report = w.ok("diagnostics", json!({}));
     assert!(report.as_str().unwrap().starts_with("eSIM Desk"));

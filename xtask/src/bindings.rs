@@ -74,8 +74,19 @@ pub fn compare(before: &BTreeMap<String, Vec<u8>>) -> Result<()> {
     for name in now.keys().filter(|n| !before.contains_key(*n)) {
         problems.push(format!("{name}: new (commit it)"));
     }
+    for (name, contents) in &now {
+        let text = String::from_utf8_lossy(contents);
+        for field in snake_case_fields(&text) {
+            problems.push(format!(
+                "{name}: field `{field}` is not camelCase (add #[serde(rename_all = \"camelCase\")])"
+            ));
+        }
+    }
     if problems.is_empty() {
-        println!("{} binding files, all as committed", now.len());
+        println!(
+            "{} binding files, all as committed, all camelCase",
+            now.len()
+        );
         return Ok(());
     }
     for p in &problems {
@@ -84,4 +95,58 @@ pub fn compare(before: &BTreeMap<String, Vec<u8>>) -> Result<()> {
     bail!(
         "the committed TypeScript bindings were stale; they are regenerated now: review and commit them"
     )
+}
+
+/// Field names with an underscore in a TypeScript type (comments left out): the wire has one
+/// casing, camelCase, nested types included (ARCHITECTURE.md).
+fn snake_case_fields(ts: &str) -> Vec<String> {
+    let mut code = String::with_capacity(ts.len());
+    let mut rest = ts;
+    while let Some(start) = rest.find("/*") {
+        code.push_str(&rest[..start]);
+        rest = rest[start..]
+            .find("*/")
+            .map_or("", |end| &rest[start + end + 2..]);
+    }
+    code.push_str(rest);
+    let mut found = Vec::new();
+    let chars: Vec<char> = code.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let mut j = i;
+            if chars.get(j) == Some(&'?') {
+                j += 1;
+            }
+            let before = chars[..start].iter().rev().find(|c| !c.is_whitespace());
+            let is_field = chars.get(j) == Some(&':') && matches!(before, Some('{' | ','));
+            if is_field && word.contains('_') && word != word.to_uppercase() {
+                found.push(word);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snake_case_fields;
+
+    #[test]
+    fn finds_snake_case_fields_and_nothing_else() {
+        let ts = r#"/** a_b: in a comment */ export type X = { accountId: string, last_detail: string | null, kind: "needs_person", /** doc */ page_count?: number, };"#;
+        assert_eq!(snake_case_fields(ts), vec!["last_detail", "page_count"]);
+        assert!(
+            snake_case_fields(r#"export type S = { "stage": "done", accountId: string };"#)
+                .is_empty()
+        );
+    }
 }

@@ -2,7 +2,6 @@
 //! neither happens unless the provider accepted the key.
 
 use esimdesk_core::{Money, ProviderKind};
-use esimdesk_store::ProviderAccount;
 use secrecy::SecretString;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -10,6 +9,7 @@ use ts_rs::TS;
 
 use crate::AppError;
 use crate::desk::{Desk, build_provider, default_base_url};
+use crate::views::ProviderAccount;
 
 #[derive(Debug, Clone)]
 pub struct NewAccount {
@@ -25,6 +25,7 @@ pub struct NewAccount {
 /// An account that works: the provider answered with its balance.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct AccountCheck {
     pub account: ProviderAccount,
     pub balance: Option<Money>,
@@ -54,7 +55,7 @@ pub async fn add_account(desk: &Desk, new: NewAccount) -> Result<AccountCheck, A
             .ok_or(AppError::ProviderNotAvailable(new.provider))?
             .to_owned(),
     };
-    let account = ProviderAccount {
+    let account = esimdesk_store::ProviderAccount {
         id: id.clone(),
         provider: new.provider,
         label: new
@@ -82,11 +83,19 @@ pub async fn add_account(desk: &Desk, new: NewAccount) -> Result<AccountCheck, A
         &format!("{} ({}) at {}", id, account.provider.id(), account.base_url),
     )?;
     tracing::info!(account = %id, provider = account.provider.id(), "provider account added");
-    Ok(AccountCheck { account, balance })
+    Ok(AccountCheck {
+        account: account.into(),
+        balance,
+    })
 }
 
 pub fn list_accounts(desk: &Desk) -> Result<Vec<ProviderAccount>, AppError> {
-    Ok(desk.store().accounts()?)
+    Ok(desk
+        .store()
+        .accounts()?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// Removes the account and its key. Orders and eSIMs bought through it stay.

@@ -56,6 +56,7 @@ pub struct RevokeInput {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct RevokeOutcome {
     pub client_reference: String,
     pub iccid: String,

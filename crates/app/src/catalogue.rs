@@ -1,22 +1,27 @@
 //! Catalogues: synced from every provider into the local cache (concurrently, with progress),
 //! searched offline, or browsed live.
 
-use esimdesk_core::{DataAmount, Money, Offering, ProviderKind};
+use esimdesk_core::{DataAmount, Money, ProviderKind};
 use esimdesk_providers::{Catalogue, CatalogueProgress, CatalogueQuery};
-use esimdesk_store::{SearchHit, SearchQuery, SearchSort};
+use esimdesk_store::SearchQuery;
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ts_rs::TS;
 
 use crate::AppError;
+use crate::views::{CatalogueFreshness, Destination, OfferingView, SearchHit, SearchSort};
 
 use crate::desk::Desk;
 
 /// Progress of a catalogue sync, per account, for the UI's progress bar and the CLI.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
-#[serde(tag = "stage", rename_all = "snake_case")]
+#[serde(
+    tag = "stage",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum SyncProgress {
     Fetching {
         account_id: String,
@@ -40,6 +45,7 @@ pub enum SyncProgress {
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct AccountSync {
     pub account_id: String,
     /// Offerings now cached, when the sync worked.
@@ -159,8 +165,13 @@ fn save_catalogue(
 }
 
 /// How old each account's cached catalogue is: works offline.
-pub fn freshness(desk: &Desk) -> Result<Vec<esimdesk_store::CatalogueFreshness>, AppError> {
-    Ok(desk.store().catalogue_freshness()?)
+pub fn freshness(desk: &Desk) -> Result<Vec<CatalogueFreshness>, AppError> {
+    Ok(desk
+        .store()
+        .catalogue_freshness()?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// "3 minutes", "2 hours", "5 days": how a desk agent reads an age.
@@ -185,8 +196,13 @@ pub fn suggest_destinations(
     desk: &Desk,
     prefix: &str,
     limit: usize,
-) -> Result<Vec<esimdesk_store::Destination>, AppError> {
-    Ok(desk.store().suggest_destinations(prefix, limit)?)
+) -> Result<Vec<Destination>, AppError> {
+    Ok(desk
+        .store()
+        .suggest_destinations(prefix, limit)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// A search as a person types it (the Sell screen, `esimdesk search`): sizes and prices are
@@ -255,7 +271,7 @@ pub fn query_from_input(desk: &Desk, input: &SearchInput) -> Result<SearchQuery,
         max_price_minor,
         unlimited: input.unlimited,
         provider,
-        sort: input.sort.unwrap_or(defaults.sort),
+        sort: input.sort.map_or(defaults.sort, Into::into),
         limit: match input.limit {
             0 => defaults.limit,
             n => usize::try_from(n).unwrap_or(usize::MAX),
@@ -269,7 +285,12 @@ pub fn search_input(desk: &Desk, input: &SearchInput) -> Result<Vec<SearchHit>, 
 }
 
 pub fn search(desk: &Desk, query: &SearchQuery) -> Result<Vec<SearchHit>, AppError> {
-    Ok(desk.store().search(query)?)
+    Ok(desk
+        .store()
+        .search(query)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// Reads one account's catalogue live from the provider (every page), filtered by the provider.
@@ -277,10 +298,10 @@ pub async fn browse(
     desk: &Desk,
     account_id: &str,
     query: &CatalogueQuery,
-) -> Result<Vec<Offering>, AppError> {
+) -> Result<Vec<OfferingView>, AppError> {
     let provider = desk.provider(account_id)?;
     let catalogue = provider.catalogue(query, &|_| {}).await?;
-    Ok(catalogue.offerings)
+    Ok(catalogue.offerings.into_iter().map(Into::into).collect())
 }
 
 #[cfg(test)]
@@ -289,7 +310,9 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use esimdesk_core::{ActivationType, Country, Currency, DataAllowance, Money, ProviderKind};
+    use esimdesk_core::{
+        ActivationType, Country, Currency, DataAllowance, Money, Offering, ProviderKind,
+    };
     use esimdesk_providers::SkippedItem;
     use esimdesk_store::{ProviderAccount, Store};
     use time::Duration;

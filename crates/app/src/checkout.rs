@@ -3,7 +3,7 @@
 
 use esimdesk_core::{Customer, Order, OrderKind, OrderLine, OrderState};
 use esimdesk_providers::OrderRequest;
-use esimdesk_store::{JournaledOrder, SearchHit};
+use esimdesk_store::SearchHit as CachedOffering;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ts_rs::TS;
@@ -11,6 +11,7 @@ use ts_rs::TS;
 use crate::codes::CodeReport;
 use crate::desk::Desk;
 use crate::purchase::{self, Plan, Spend};
+use crate::views::{CustomerView, JournaledOrder, SearchHit};
 use crate::{AppError, money};
 
 /// A sale as the checkout screen sends it (fields in camelCase, like the command arguments).
@@ -21,7 +22,7 @@ pub struct CheckoutInput {
     pub account_id: String,
     pub offering_code: String,
     pub quantity: u32,
-    pub customer: Option<Customer>,
+    pub customer: Option<CustomerView>,
     pub payment_reference: Option<String>,
     /// The desk's own reference ([`new_client_reference`], taken when the checkout screen
     /// opens); generated when absent. Reusing one is refused.
@@ -48,6 +49,7 @@ pub struct CheckoutProgress {
 /// The provider's dry run: what it will charge, beside what the desk quoted.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct Validation {
     pub offering: SearchHit,
     pub quantity: u32,
@@ -84,6 +86,7 @@ pub enum CheckoutStep {
 /// An eSIM ready to hand over.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct DeliveredEsim {
     pub iccid: String,
     /// Absent when the provider has not issued it yet (asynchronous providers).
@@ -92,6 +95,7 @@ pub struct DeliveredEsim {
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct CheckoutOutcome {
     pub order: JournaledOrder,
     pub esims: Vec<DeliveredEsim>,
@@ -101,7 +105,7 @@ pub(crate) fn cached_offering(
     desk: &Desk,
     account_id: &str,
     code: &str,
-) -> Result<SearchHit, AppError> {
+) -> Result<CachedOffering, AppError> {
     desk.store()
         .offering(account_id, code)?
         .ok_or_else(|| AppError::NotInCatalogue {
@@ -162,7 +166,7 @@ pub async fn validate(
         (None, None)
     };
     Ok(Validation {
-        offering: hit,
+        offering: hit.into(),
         quantity,
         quoted_cost,
         provider_total,
@@ -208,7 +212,7 @@ pub async fn checkout(
     let plan = plan(desk, request).map_err(|e| not_sent(given.as_deref(), e))?;
     let done = purchase::run(desk, plan, on_step).await?;
     Ok(CheckoutOutcome {
-        order: done.order,
+        order: done.order.into(),
         esims: done.esims,
     })
 }
@@ -238,7 +242,7 @@ fn plan(desk: &Desk, request: CheckoutRequest) -> Result<Plan, AppError> {
             unit_retail: hit.retail,
             iccid: None,
         }],
-        customer: request.customer,
+        customer: request.customer.map(Customer::try_from).transpose()?,
         payment_reference: request.payment_reference,
         state: OrderState::Journaled,
         provider_reference: None,

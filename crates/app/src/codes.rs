@@ -12,6 +12,7 @@ use crate::AppError;
 /// An activation code taken apart, with what a customer needs to install it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct CodeReport {
     pub canonical: String,
     pub smdp_address: String,
@@ -45,6 +46,7 @@ impl CodeReport {
 /// The report plus QR codes as SVG, for the window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct CodeView {
     pub report: CodeReport,
     /// QR of the canonical `LPA:` string.

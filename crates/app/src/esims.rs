@@ -2,7 +2,6 @@
 
 use esimdesk_core::{Iccid, Package, ProfileStatus};
 use esimdesk_providers::EsimHandle;
-use esimdesk_store::{EsimSummary, JournaledOrder, StoredEsim};
 use serde::Serialize;
 use time::OffsetDateTime;
 use ts_rs::TS;
@@ -10,17 +9,24 @@ use ts_rs::TS;
 use crate::AppError;
 use crate::codes::{self, CodeView};
 use crate::desk::Desk;
+use crate::views::{EsimSummary, EsimView, JournaledOrder, PackageView};
 
 pub fn find(desk: &Desk, text: &str, limit: usize) -> Result<Vec<EsimSummary>, AppError> {
-    Ok(desk.store().find_esims(text, limit)?)
+    Ok(desk
+        .store()
+        .find_esims(text, limit)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// Everything the eSIM screen shows, from the database (works offline).
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct EsimDetail {
     /// The eSIM as stored: its packages carry the last usage reading.
-    pub esim: StoredEsim,
+    pub esim: EsimView,
     /// The activation code with its QR codes and install links, when the desk has it.
     pub code: Option<CodeView>,
     /// When the packages' usage was last read from the provider.
@@ -53,7 +59,7 @@ pub fn esim_detail(desk: &Desk, iccid: &str) -> Result<EsimDetail, AppError> {
         .filter_map(|p| p.usage.map(|u| u.taken_at))
         .max();
     let order = match &esim.order_reference {
-        Some(r) => store.order(r)?,
+        Some(r) => store.order(r)?.map(Into::into),
         None => None,
     };
     let customer = match esim.customer_id {
@@ -67,18 +73,19 @@ pub fn esim_detail(desk: &Desk, iccid: &str) -> Result<EsimDetail, AppError> {
         customer_name: customer.as_ref().map(|c| c.name.clone()),
         customer_email: customer.as_ref().and_then(|c| c.email.clone()),
         customer_phone: customer.and_then(|c| c.phone),
-        esim,
+        esim: esim.into(),
     })
 }
 
 /// An eSIM's packages and remaining data as the provider reported them at `taken_at`.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct UsageView {
     pub iccid: String,
     /// Where the provider reports it: installed, released, ... (shown before promising a refund).
     pub profile_status: Option<ProfileStatus>,
-    pub packages: Vec<Package>,
+    pub packages: Vec<PackageView>,
     #[serde(with = "time::serde::rfc3339")]
     #[ts(type = "string")]
     pub taken_at: OffsetDateTime,
@@ -116,7 +123,7 @@ pub async fn refresh_usage(desk: &Desk, iccid: &str) -> Result<UsageView, AppErr
     Ok(UsageView {
         iccid: iccid.to_string(),
         profile_status: usage.profile_status,
-        packages,
+        packages: packages.into_iter().map(Into::into).collect(),
         taken_at: usage.taken_at,
     })
 }

@@ -8,6 +8,7 @@ use ts_rs::TS;
 /// when they are not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct IdentifierCheck {
     pub normalized: Option<String>,
     pub valid: bool,

@@ -20,6 +20,7 @@ pub mod settings;
 pub mod status;
 mod test_hooks;
 pub mod top_up;
+pub mod views;
 
 pub use desk::{DATA_DIR_ENV, Desk, data_dir_override, database_path, os_keychain};
 pub use error::{AppError, ErrorPayload, MoneyMoved};
@@ -27,12 +28,14 @@ pub use secrets::{EphemeralSecrets, SecretSource};
 
 // What the faces (window, CLI) name, so that they depend on this crate alone (ARCHITECTURE.md).
 pub use esimdesk_core::{
-    Country, Customer, Money, Offering, OrderKind, OrderState, PackageState, ProviderKind, Region,
+    Country, DataAllowance, MarkupRule, MarkupScope, Money, OrderKind, OrderState, PackageState,
+    ProviderKind, Region, Rounding,
 };
 pub use esimdesk_providers::CatalogueQuery;
-pub use esimdesk_store::{
-    CatalogueFreshness, DeskSettings, Destination, EsimSummary, JournaledOrder, MarkupRule,
-    MarkupScope, SearchHit, SearchQuery, SearchSort,
+pub use esimdesk_store::SearchQuery;
+pub use views::{
+    CatalogueFreshness, CustomerView, DeskSettings, Destination, EsimSummary, EsimView,
+    JournaledOrder, OfferingView, OrderView, PackageView, ProviderAccount, SearchHit, SearchSort,
 };
 
 use serde::Serialize;
@@ -41,6 +44,7 @@ use ts_rs::TS;
 /// What the window's title bar and "About" show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub name: String,
     pub version: String,

@@ -19,6 +19,7 @@ use crate::purchase::record_placed;
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct Reconciled {
     pub client_reference: String,
     pub before: OrderState,
@@ -475,7 +476,7 @@ pub async fn resolve(
     desk: &Desk,
     client_reference: &str,
     resolution: Resolution,
-) -> Result<JournaledOrder, AppError> {
+) -> Result<crate::views::JournaledOrder, AppError> {
     let cannot = |message: String| AppError::CannotResolve {
         client_reference: client_reference.to_owned(),
         message,
@@ -555,7 +556,7 @@ pub async fn resolve(
             }
         ),
     )?;
-    Ok(settled)
+    Ok(settled.into())
 }
 
 /// A provider order a person names must hold what the journal says was asked for.

@@ -1,13 +1,14 @@
 //! Desk settings (name, selling currency, the profile recorded as the actor) and markup rules.
 //! Every change is in the audit log.
 
-use esimdesk_store::{DeskSettings, MarkupRule, MarkupScope};
+use esimdesk_core::{MarkupRule, MarkupScope};
 
 use crate::AppError;
 use crate::desk::Desk;
+use crate::views::DeskSettings;
 
 pub fn desk_settings(desk: &Desk) -> Result<DeskSettings, AppError> {
-    Ok(desk.store().desk_settings()?)
+    Ok(desk.store().desk_settings()?.into())
 }
 
 /// Saves the settings; the profile name becomes the actor of what follows.
@@ -30,7 +31,7 @@ pub fn set_desk_settings(desk: &Desk, settings: &DeskSettings) -> Result<DeskSet
         });
     }
     let before = desk.store().desk_settings()?;
-    desk.store().set_desk_settings(&cleaned)?;
+    desk.store().set_desk_settings(&cleaned.clone().into())?;
     desk.set_actor(cleaned.profile_name.clone());
     desk.store().audit(
         &desk.actor(),

@@ -2,11 +2,12 @@
 //! is, whether the keychain is usable, the desk settings and how many orders await
 //! reconciliation. Works offline; reads no key.
 
-use esimdesk_store::{CatalogueFreshness, DeskSettings, KeychainStatus, ProviderAccount};
+use esimdesk_store::KeychainStatus;
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::desk::Desk;
+use crate::views::{CatalogueFreshness, DeskSettings, ProviderAccount};
 use crate::{AppError, AppInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -21,6 +22,7 @@ pub enum KeychainState {
 /// Whether provider keys can be stored and read on this machine, in words for the desk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct KeychainView {
     pub available: bool,
     pub state: KeychainState,
@@ -58,6 +60,7 @@ impl KeychainView {
 /// A provider account and what the window may offer for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct AccountView {
     pub account: ProviderAccount,
     /// The provider prices an order before buying (checkout shows its exact total).
@@ -72,6 +75,7 @@ pub struct AccountView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
+#[serde(rename_all = "camelCase")]
 pub struct AppStatus {
     pub info: AppInfo,
     /// A built-in sandbox plays the provider: nothing is bought for real.
@@ -109,7 +113,7 @@ pub fn status(desk: &Desk, demo: bool, keychain: &KeychainStatus) -> Result<AppS
                 can_top_up: c.top_up,
                 can_refresh_usage: c.usage,
                 can_cancel: c.revoke_package,
-                account,
+                account: account.into(),
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
@@ -119,8 +123,8 @@ pub fn status(desk: &Desk, demo: bool, keychain: &KeychainStatus) -> Result<AppS
         restart_to_leave_demo: false,
         keychain: KeychainView::of(keychain),
         accounts,
-        freshness: store.catalogue_freshness()?,
-        settings: store.desk_settings()?,
+        freshness: crate::catalogue::freshness(desk)?,
+        settings: store.desk_settings()?.into(),
         unsettled_orders: store.unsettled_orders()?.len(),
         orders_needing_a_person: store.orders_needing_a_person()?.len(),
     })

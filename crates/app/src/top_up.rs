@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use esimdesk_core::{Country, Iccid, Order, OrderKind, OrderLine, OrderState};
 use esimdesk_providers::{CatalogueQuery, EsimHandle, TopUpRequest};
-use esimdesk_store::{SearchHit, SearchQuery, StoredEsim};
+use esimdesk_store::{SearchQuery, StoredEsim};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use ts_rs::TS;
@@ -14,6 +14,7 @@ use crate::AppError;
 use crate::checkout::{CheckoutOutcome, CheckoutStep, cached_offering, not_sent, reference_for};
 use crate::desk::Desk;
 use crate::purchase::{self, Plan, Spend};
+use crate::views::SearchHit;
 
 /// At most this many top-up offerings are listed.
 pub const MAX_TOP_UP_OFFERINGS: usize = 200;
@@ -97,7 +98,7 @@ pub async fn top_up_offerings(desk: &Desk, iccid: &str) -> Result<Vec<SearchHit>
     }
     hits.sort_by_key(|h| h.retail.minor());
     hits.truncate(MAX_TOP_UP_OFFERINGS);
-    Ok(hits)
+    Ok(hits.into_iter().map(Into::into).collect())
 }
 
 fn local_top_ups(
@@ -124,6 +125,7 @@ fn local_top_ups(
                 && wanted.iter().all(|c| h.offering.countries.contains(c))
         })
         .take(MAX_TOP_UP_OFFERINGS)
+        .map(Into::into)
         .collect())
 }
 
@@ -146,7 +148,7 @@ pub async fn top_up(
     let plan = plan(desk, input).map_err(|e| not_sent(given.as_deref(), e))?;
     let done = purchase::run(desk, plan, on_step).await?;
     Ok(CheckoutOutcome {
-        order: done.order,
+        order: done.order.into(),
         esims: done.esims,
     })
 }

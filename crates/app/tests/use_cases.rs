@@ -9,12 +9,11 @@ use esimdesk_app::accounts::{self, NewAccount};
 use esimdesk_app::checkout::{self, CheckoutInput, CheckoutStep};
 use esimdesk_app::status::{self, KeychainState};
 use esimdesk_app::top_up::{self, TopUpInput};
+use esimdesk_app::{CustomerView, DeskSettings, MarkupRule, MarkupScope, SearchHit};
 use esimdesk_app::{Desk, EphemeralSecrets, cancel, catalogue, esims, reconcile, settings};
-use esimdesk_core::{Currency, Customer, OrderKind, OrderState, ProviderKind, Rounding};
+use esimdesk_core::{Currency, Iccid, OrderKind, OrderState, ProviderKind, Rounding};
 use esimdesk_sandbox::{FaultKind, FaultSpec, RunningSandbox, SandboxConfig};
-use esimdesk_store::{
-    DeskSettings, KeychainStatus, MarkupRule, MarkupScope, SearchHit, SearchQuery, Store,
-};
+use esimdesk_store::{KeychainStatus, SearchQuery, Store};
 use secrecy::SecretString;
 
 const ACCOUNT: &str = "go";
@@ -80,10 +79,10 @@ async fn sell(desk: &Desk, hit: &SearchHit) -> String {
             account_id: hit.account_id.clone(),
             offering_code: hit.offering.code.clone(),
             quantity: 1,
-            customer: Some(Customer {
+            customer: Some(CustomerView {
                 name: "Ana Lima".into(),
                 email: Some("ana@example.com".into()),
-                ..Customer::default()
+                ..CustomerView::default()
             }),
             payment_reference: Some("card-1".into()),
             client_reference: Some(checkout::new_client_reference()),
@@ -145,7 +144,7 @@ async fn detail_shows_code_order_customer_and_last_usage() {
     let iccid = sell(&f.desk, &hit).await;
 
     let d = esims::esim_detail(&f.desk, &iccid).unwrap();
-    assert_eq!(d.esim.esim.iccid.as_str(), iccid);
+    assert_eq!(d.esim.iccid.as_str(), iccid);
     let code = d.code.expect("the activation code's view");
     assert!(code.report.canonical.starts_with("LPA:1$"));
     assert!(code.qr_svg.starts_with("<svg"));
@@ -158,7 +157,7 @@ async fn detail_shows_code_order_customer_and_last_usage() {
     esims::refresh_usage(&f.desk, &iccid).await.unwrap();
     let d = esims::esim_detail(&f.desk, &iccid).unwrap();
     assert!(d.usage_taken_at.is_some());
-    assert!(!d.esim.esim.packages.is_empty());
+    assert!(!d.esim.packages.is_empty());
 
     let unknown = esims::esim_detail(&f.desk, "8944538532046590109").unwrap_err();
     assert_eq!(unknown.code(), "unknown_esim");
@@ -205,10 +204,7 @@ async fn top_up_is_journaled_lands_on_the_esim_and_keeps_its_record() {
     assert_eq!(outcome.order.order.kind, OrderKind::TopUp);
     assert_eq!(outcome.order.order.state, OrderState::Completed);
     assert_eq!(
-        outcome.order.order.lines[0]
-            .iccid
-            .as_ref()
-            .map(|i| i.as_str()),
+        outcome.order.order.lines[0].iccid.as_deref(),
         Some(iccid.as_str())
     );
     assert_eq!(outcome.esims[0].iccid, iccid);
@@ -229,9 +225,9 @@ async fn top_up_is_journaled_lands_on_the_esim_and_keeps_its_record() {
     let after = esims::esim_detail(&f.desk, &iccid).unwrap();
     assert_eq!(after.esim.order_reference, before.esim.order_reference);
     assert_eq!(after.customer_name.as_deref(), Some("Ana Lima"));
-    assert_eq!(after.esim.esim.packages, before.esim.esim.packages);
+    assert_eq!(after.esim.packages, before.esim.packages);
     let usage = esims::refresh_usage(&f.desk, &iccid).await.unwrap();
-    assert_eq!(usage.packages.len(), before.esim.esim.packages.len() + 1);
+    assert_eq!(usage.packages.len(), before.esim.packages.len() + 1);
 
     // The same reference again is refused before anything is sent.
     let again = top_up::top_up(
@@ -293,10 +289,11 @@ async fn a_lost_top_up_reply_is_unknown_then_reconciled_never_resent() {
     let f = fixture().await;
     let hit = single_country_offering(&f.desk);
     let iccid = sell(&f.desk, &hit).await;
-    let customer_before = esims::esim_detail(&f.desk, &iccid)
-        .unwrap()
-        .esim
-        .customer_id;
+    let customer_of = |iccid: &str| {
+        let iccid = Iccid::parse(iccid).unwrap();
+        f.store.esim(&iccid).unwrap().unwrap().customer_id
+    };
+    let customer_before = customer_of(&iccid);
 
     f.sandbox
         .admin()
@@ -334,7 +331,7 @@ async fn a_lost_top_up_reply_is_unknown_then_reconciled_never_resent() {
         "never resent"
     );
     let d = esims::esim_detail(&f.desk, &iccid).unwrap();
-    assert_eq!(d.esim.customer_id, customer_before);
+    assert_eq!(customer_of(&iccid), customer_before);
     assert!(d.code.is_some());
 
     // Nothing left: start-up reconciliation finds nothing to do.
@@ -415,7 +412,7 @@ async fn revoking_a_package_is_journaled_by_its_id_and_cancels_its_order() {
     // same one, is refused before anything is journaled or sent.
     let held = esims::esim_detail(&f.desk, &iccid).unwrap();
     assert_eq!(
-        held.esim.esim.packages[0].state,
+        held.esim.packages[0].state,
         esimdesk_core::PackageState::Revoked
     );
     for reference in [None, Some("revoke-1")] {

@@ -50,7 +50,7 @@ pub enum Command {
     Catalogue(CatalogueCommand),
     /// Sync every provider's catalogue into the local cache (prints progress on stderr).
     #[command(after_help = "Examples:\n  esimdesk sync\n  esimdesk sync --json\n\n\
-        JSON: [{ account_id, offerings (or null), skipped, error (or null) }].")]
+        JSON: [{ accountId, offerings (or null), skipped, error (or null) }].")]
     Sync(JsonFlag),
     /// Search the local catalogue (works offline).
     #[command(
@@ -58,7 +58,7 @@ pub enum Command {
         esimdesk search EUROPE --sort per-gb --json\n  esimdesk search esim_1GB_7D_NL\n\n\
         The destination is a country name (partial, any case, USA/UK/Holland too), an ISO code, a\n\
         region (EUROPE, ASIA_PACIFIC, ...) or a bundle code (exact or prefix).\n\
-        JSON: [{ account_id, offering, retail, price_per_gb_minor, fetched_at }]."
+        JSON: [{ accountId, offering, retail, pricePerGbMinor, fetchedAt }]."
     )]
     Search(SearchArgs),
     /// Orders: check prices, buy.
@@ -67,7 +67,7 @@ pub enum Command {
     /// The order journal, newest first; unsettled orders are flagged.
     #[command(
         after_help = "Examples:\n  esimdesk orders\n  esimdesk orders --json --limit 10\n\n\
-        JSON: [{ order, account_id, updated_at, last_detail }]."
+        JSON: [{ order, accountId, updatedAt, lastDetail }]."
     )]
     Orders {
         #[arg(long, default_value_t = 50)]
@@ -84,7 +84,7 @@ pub enum Command {
         provider does not have are marked failed once the grace period since sending has passed.\n\
         An order that cannot be matched with certainty becomes needs_person: settle it by hand\n\
         with `resolve` after checking the provider's portal (audited).\n\
-        JSON: [{ client_reference, before, after, note }]."
+        JSON: [{ clientReference, before, after, note }]."
     )]
     Reconcile {
         /// How long after sending an order the provider's silence means "not bought" (eSIM Go:
@@ -118,7 +118,7 @@ pub enum CodeCommand {
     #[command(after_help = "Examples:\n  \
         esimdesk code parse 'LPA:1$rsp.truphone.com$6C-DA326D-K86D'\n  \
         esimdesk code parse '1$smdp.example.com$04386-AGYFT-A74Y8-3F815$$1'\n\n\
-        JSON fields: smdp_address, matching_id, oid (or null), confirmation_code_required,\n\
+        JSON fields: smdpAddress, matchingId, oid (or null), confirmationCodeRequired,\n\
         canonical, apple_install_url, android_install_url, windows_install_link, warnings.\n\
         Quote the code: '$' is special to shells.")]
     Parse {
@@ -179,7 +179,7 @@ pub enum ProvidersCommand {
         printf '%s' \"$KEY\" | esimdesk providers add esimgo --base-url http://127.0.0.1:8080/v2.4\n\n\
         The key is tested with a real call (the account balance) before anything is stored; it goes\n\
         to the OS keychain (service esim-desk), the database keeps only the account.\n\
-        JSON: { account: { id, provider, label, base_url, created_at }, balance }."
+        JSON: { account: { id, provider, label, baseUrl, createdAt }, balance }."
     )]
     Add {
         /// esimgo (telness, truphone and itt are coming).
@@ -212,14 +212,14 @@ pub enum CatalogueCommand {
     /// How fresh each account's cached catalogue is (works offline).
     #[command(
         after_help = "Examples:\n  esimdesk catalogue status\n  esimdesk catalogue status --json\n\n\
-        JSON: [{ account_id, provider, label, fetched_at (or null: never synced), offerings }]."
+        JSON: [{ accountId, provider, label, fetchedAt (or null: never synced), offerings }]."
     )]
     Status(JsonFlag),
     /// List a provider's offerings live (every page), optionally by country or region.
     #[command(
         after_help = "Examples:\n  esimdesk catalogue list --provider esimgo --country FR\n  \
         esimdesk catalogue list --provider esimgo --region EUROPE --json\n\n\
-        JSON: [{ provider, code, name, countries, region, data, validity_days, cost, activation, speeds, top_up }]."
+        JSON: [{ provider, code, name, countries, region, data, validityDays, cost, activation, speeds, topUp }]."
     )]
     List {
         /// The account id (e.g. esimgo).
@@ -294,7 +294,7 @@ pub enum ReconcileCommand {
         esimdesk reconcile resolve desk-1a2b3c4d5e6f --not-bought --json\n\n\
         --provider-order records that provider order (same packages, not another order's, not\n\
         tagged by another desk) with its eSIMs and codes; --not-bought marks the order failed.\n\
-        JSON: { order, account_id, updated_at, last_detail, delivered_at }."
+        JSON: { order, accountId, updatedAt, lastDetail, deliveredAt }."
     )]
     Resolve {
         /// The desk's client reference of the order.
@@ -319,7 +319,7 @@ pub enum OrderCommand {
     /// Ask the provider what it would charge (a dry run: nothing is bought).
     #[command(
         after_help = "Examples:\n  esimdesk order validate --provider esimgo --offering esim_1GB_7D_NL_V2\n\n\
-        JSON: { offering, quantity, quoted_cost, provider_total, retail_total }."
+        JSON: { offering, quantity, quotedCost, providerTotal, retailTotal }."
     )]
     Validate {
         #[command(flatten)]
@@ -333,7 +333,7 @@ pub enum OrderCommand {
         --payment-ref TERM-98765 --name 'Ana Ruiz' --email ana@example.com\n\n\
         A reference can be used once: repeating the command cannot buy twice. If the provider's\n\
         answer is lost the order is left unknown (exit 1): run `esimdesk reconcile`, never buy again.\n\
-        JSON: { order, esims: [{ iccid, code: { canonical, smdp_address, matching_id, ... } }] }."
+        JSON: { order, esims: [{ iccid, code: { canonical, smdpAddress, matchingId, ... } }] }."
     )]
     Place {
         #[command(flatten)]
@@ -361,7 +361,7 @@ pub enum EsimCommand {
     /// Ask the provider for the eSIM's packages and remaining data now.
     #[command(
         after_help = "Examples:\n  esimdesk esim usage 8944538532046590109\n  esimdesk esim usage 8944538532046590109 --json\n\n\
-        JSON: { iccid, profile_status, packages: [{ offering_code, state, allowance, usage, starts_at, ends_at }], taken_at }."
+        JSON: { iccid, profileStatus, packages: [{ offeringCode, state, allowance, usage, startsAt, endsAt }], takenAt }."
     )]
     Usage {
         iccid: String,
@@ -371,7 +371,7 @@ pub enum EsimCommand {
     /// Find eSIMs by ICCID, customer name, email or phone (found offline, in the local database).
     #[command(
         after_help = "Examples:\n  esimdesk esim find 8944538\n  esimdesk esim find ana@example.com --json\n\n\
-        JSON: [{ iccid, provider, account_id, profile_status, order_reference, customer_id, customer_name, customer_email, customer_phone, packages, created_at }]."
+        JSON: [{ iccid, provider, accountId, profileStatus, orderReference, customerName, customerEmail, customerPhone, packages, createdAt }]."
     )]
     Find {
         text: String,
@@ -409,7 +409,7 @@ pub enum EsimCommand {
         after_help = "Examples:\n  esimdesk esim usage 8944538532046590109   # lists each package's id\n  \
         esimdesk esim revoke 8944538532046590109 --package 215009266\n\n\
         --package is the provider's id of the package on the eSIM, as `esim usage` shows it.\n\
-        JSON: { client_reference, iccid, offering_code, package_id, refund, message, cancelled_order }."
+        JSON: { clientReference, iccid, offeringCode, packageId, refund, message, cancelledOrder }."
     )]
     Revoke {
         iccid: String,

@@ -54,13 +54,13 @@ fn accepts_every_valid_example() {
 #[test]
 fn prints_the_documented_fields() {
     let json = parse_ok("LPA:1$smdp.example.com$04386-AGYFT-A74Y8-3F815$$1");
-    assert_eq!(json["smdp_address"], "smdp.example.com");
-    assert_eq!(json["matching_id"], "04386-AGYFT-A74Y8-3F815");
+    assert_eq!(json["smdpAddress"], "smdp.example.com");
+    assert_eq!(json["matchingId"], "04386-AGYFT-A74Y8-3F815");
     assert_eq!(json["oid"], Value::Null);
-    assert_eq!(json["confirmation_code_required"], true);
-    let apple = json["apple_install_url"].as_str().unwrap();
+    assert_eq!(json["confirmationCodeRequired"], true);
+    let apple = json["appleInstallUrl"].as_str().unwrap();
     assert!(apple.starts_with("https://esimsetup.apple.com/esim_qrcode_provisioning?carddata="));
-    let android = json["android_install_url"].as_str().unwrap();
+    let android = json["androidInstallUrl"].as_str().unwrap();
     assert!(
         android.starts_with("https://esimsetup.android.com/esim_qrcode_provisioning?carddata=")
     );

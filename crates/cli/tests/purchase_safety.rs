@@ -31,7 +31,7 @@ fn journal(d: &Desk) -> Vec<Value> {
 fn state_of(d: &Desk, reference: &str) -> String {
     journal(d)
         .iter()
-        .find(|o| o["order"]["client_reference"] == reference)
+        .find(|o| o["order"]["clientReference"] == reference)
         .map(|o| o["order"]["state"].as_str().unwrap().to_owned())
         .unwrap_or_else(|| panic!("order {reference} is not in the journal"))
 }
@@ -47,7 +47,7 @@ fn assert_agrees(desks: &[&Desk], what: &str) {
     for d in desks {
         for o in journal(d) {
             let order = &o["order"];
-            let reference = order["client_reference"].as_str().unwrap();
+            let reference = order["clientReference"].as_str().unwrap();
             let state = order["state"].as_str().unwrap();
             if order["kind"] == "revoke" {
                 assert!(
@@ -58,7 +58,7 @@ fn assert_agrees(desks: &[&Desk], what: &str) {
             }
             match state {
                 "completed" | "cancelled" => {
-                    let provider_ref = order["provider_reference"].as_str().unwrap_or_else(|| {
+                    let provider_ref = order["providerReference"].as_str().unwrap_or_else(|| {
                         panic!("{what}: {reference} completed without a provider order")
                     });
                     assert!(
@@ -70,7 +70,7 @@ fn assert_agrees(desks: &[&Desk], what: &str) {
                         "{what}: provider order {provider_ref} answers two journal orders"
                     );
                     assert!(
-                        o["delivered_at"].is_string(),
+                        o["deliveredAt"].is_string(),
                         "{what}: {reference} completed but its codes are not saved"
                     );
                 }
@@ -142,7 +142,7 @@ fn package_id(d: &Desk, iccid: &str) -> String {
         .unwrap()
         .iter()
         .find(|p| p["state"] != "revoked")
-        .and_then(|p| p["provider_id"].as_str())
+        .and_then(|p| p["providerId"].as_str())
         .expect("a package with an id")
         .to_owned()
 }
@@ -153,7 +153,7 @@ fn package_state(d: &Desk, iccid: &str, package: &str) -> String {
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["provider_id"] == package)
+        .find(|p| p["providerId"] == package)
         .map(|p| p["state"].as_str().unwrap().to_owned())
         .expect("the package is listed")
 }
@@ -336,7 +336,7 @@ fn a_database_failure_after_the_charge_keeps_the_sale_and_never_buys_twice() {
     // The QR code is at the desk.
     let iccid = &d.sandbox.admin().iccids()[0];
     let found = d.json(&["esim", "find", iccid, "--json"]);
-    assert_eq!(found[0]["order_reference"], "charged-1");
+    assert_eq!(found[0]["orderReference"], "charged-1");
     d.remove_account();
 }
 
@@ -449,7 +449,7 @@ fn two_desks_sharing_one_account_never_get_each_others_esim() {
         assert_eq!(order.lines[0].item, bundle);
         let iccid = &order.lines[0].esims[0].iccid;
         let held = d.json(&["esim", "find", iccid, "--json"]);
-        assert_eq!(held[0]["order_reference"], reference);
+        assert_eq!(held[0]["orderReference"], reference);
     }
     a.remove_account();
     b.remove_account();
@@ -511,8 +511,8 @@ fn top_up_and_revoke_from_the_command_line() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["offering_code"] == other.as_str())
-        .and_then(|p| p["provider_id"].as_str())
+        .find(|p| p["offeringCode"] == other.as_str())
+        .and_then(|p| p["providerId"].as_str())
         .unwrap()
         .to_owned();
     let revoked = d.json(&[
@@ -527,7 +527,7 @@ fn top_up_and_revoke_from_the_command_line() {
     ]);
     assert_eq!(revoked["refund"], "to_inventory");
     assert!(revoked["message"].as_str().unwrap().contains("inventory"));
-    assert_eq!(revoked["cancelled_order"], "topup-1");
+    assert_eq!(revoked["cancelledOrder"], "topup-1");
     assert_eq!(package_state(&d, &iccid, &package), "revoked");
     let first = package_id(&d, &iccid);
     assert_ne!(first, package);
@@ -583,7 +583,7 @@ fn a_sale_answered_without_its_codes_stays_open_until_they_are_saved() {
         "--json",
     ]);
     assert_eq!(sold["order"]["order"]["state"], "completed");
-    assert!(sold["order"]["delivered_at"].is_null(), "{sold}");
+    assert!(sold["order"]["deliveredAt"].is_null(), "{sold}");
     assert!(sold["esims"][0]["code"].is_null(), "{sold}");
     let text = String::from_utf8_lossy(&d.run(&["orders"]).stdout).to_string();
     assert!(text.contains("codes still to come"), "{text}");
@@ -592,7 +592,7 @@ fn a_sale_answered_without_its_codes_stays_open_until_they_are_saved() {
     // Reconciliation keeps working on it: it asks for that order by its reference (which
     // carries the codes) and saves them.
     let settled = d.json(&["reconcile", "--grace-seconds", "0", "--json"]);
-    assert!(journal(&d)[0]["delivered_at"].is_string(), "{settled}");
+    assert!(journal(&d)[0]["deliveredAt"].is_string(), "{settled}");
     assert!(
         settled[0]["note"].as_str().unwrap().ends_with("delivered"),
         "{settled}"

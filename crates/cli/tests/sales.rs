@@ -66,7 +66,7 @@ fn walk_in_sale_from_key_to_usage() {
         &code,
         "--json",
     ]);
-    assert_eq!(v["provider_total"], v["quoted_cost"]);
+    assert_eq!(v["providerTotal"], v["quotedCost"]);
     assert!(
         d.sandbox.admin().order_references().is_empty(),
         "validate bought nothing"
@@ -118,11 +118,11 @@ fn walk_in_sale_from_key_to_usage() {
 
     let usage = d.json(&["esim", "usage", &iccid, "--json"]);
     assert_eq!(usage["iccid"], iccid.as_str());
-    assert_eq!(usage["packages"][0]["offering_code"], code.as_str());
+    assert_eq!(usage["packages"][0]["offeringCode"], code.as_str());
 
     let orders = d.json(&["orders", "--json"]);
     assert_eq!(orders.as_array().unwrap().len(), 1);
-    assert_eq!(orders[0]["order"]["payment_reference"], "TERM-1");
+    assert_eq!(orders[0]["order"]["paymentReference"], "TERM-1");
     d.remove_account();
 }
 
@@ -255,8 +255,8 @@ fn search_works_offline_and_buying_says_it_needs_the_network() {
         "the cached catalogue answers offline"
     );
     let fresh = json_in(&data, &["catalogue", "status", "--json"]);
-    assert_eq!(fresh[0]["account_id"], account.as_str());
-    assert!(fresh[0]["fetched_at"].is_string());
+    assert_eq!(fresh[0]["accountId"], account.as_str());
+    assert!(fresh[0]["fetchedAt"].is_string());
     let text = run_in(&data, &["catalogue", "status"]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("ago"));
 

@@ -35,13 +35,11 @@ crate::enum_names::string_forms!(ProfileStatus, "profile status", [
     Unknown => "unknown",
 ]);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Esim {
-    #[ts(type = "string")]
     pub iccid: Iccid,
     pub provider: ProviderKind,
     /// Bearer credential: shown only on screens that deliver it, never logged in full.
-    #[ts(type = "string | null")]
     pub activation_code: Option<ActivationCode>,
     pub profile_status: ProfileStatus,
     pub packages: Vec<Package>,

@@ -80,7 +80,7 @@ crate::enum_names::string_forms!(ActivationType, "activation type", [
     Unknown => "unknown",
 ]);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offering {
     pub provider: ProviderKind,
     /// The provider's own id for it, e.g. `esim_1GB_7D_NL_V2`.

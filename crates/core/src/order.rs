@@ -12,13 +12,12 @@ use crate::offering::ProviderKind;
 use crate::transition::IllegalTransition;
 
 /// The walk-in customer. Kept only where needed; can be erased while money records stay.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Customer {
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub device_model: Option<String>,
-    #[ts(type = "string | null")]
     pub eid: Option<Eid>,
 }
 
@@ -40,7 +39,7 @@ crate::enum_names::string_forms!(OrderKind, "order kind", [
     Revoke => "revoke",
 ]);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderLine {
     pub offering_code: String,
     pub quantity: u32,
@@ -49,7 +48,6 @@ pub struct OrderLine {
     /// What the customer pays per unit, after markup.
     pub unit_retail: Money,
     /// For a top-up: the eSIM it goes on.
-    #[ts(type = "string | null")]
     pub iccid: Option<Iccid>,
 }
 
@@ -149,7 +147,7 @@ impl OrderState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     /// The desk's own reference, sent to the provider wherever it has a field for it, and the
     /// key by which reconciliation finds the order again.
@@ -163,8 +161,6 @@ pub struct Order {
     pub state: OrderState,
     /// The provider's id for the order, once known.
     pub provider_reference: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    #[ts(type = "string")]
     pub created_at: OffsetDateTime,
 }
 

@@ -87,30 +87,23 @@ impl PackageState {
 }
 
 /// A usage reading, taken at a time, kept so the desk can show how fresh it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UsageSnapshot {
     pub remaining: Option<DataAmount>,
-    #[serde(with = "time::serde::rfc3339")]
-    #[ts(type = "string")]
     pub taken_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Package {
     /// The offering code it was bought as.
     pub offering_code: String,
     pub state: PackageState,
     pub allowance: DataAllowance,
     pub usage: Option<UsageSnapshot>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[ts(type = "string | null")]
     pub starts_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[ts(type = "string | null")]
     pub ends_at: Option<OffsetDateTime>,
     /// The provider's id for this one application of the package (eSIM Go assignment id): what
     /// a revoke names, so that it takes back exactly the package shown and no other.
-    #[serde(default)]
     pub provider_id: Option<String>,
 }
 

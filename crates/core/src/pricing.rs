@@ -32,6 +32,7 @@ pub enum MarkupScope {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct MarkupRule {
     pub scope: MarkupScope,

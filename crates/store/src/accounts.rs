@@ -3,24 +3,19 @@
 
 use esimdesk_core::ProviderKind;
 use rusqlite::{OptionalExtension, Row, params};
-use serde::Serialize;
 use time::OffsetDateTime;
-use ts_rs::TS;
 
 use crate::columns::{from_ts, provider, ts};
 use crate::error::{Result, StoreError};
 use crate::store::Store;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderAccount {
     /// The desk's own id for the account (also its keychain entry's name).
     pub id: String,
     pub provider: ProviderKind,
     pub label: String,
     pub base_url: String,
-    #[serde(with = "time::serde::rfc3339")]
-    #[ts(type = "string")]
     pub created_at: OffsetDateTime,
 }
 

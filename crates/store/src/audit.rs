@@ -3,21 +3,15 @@
 //! leaves nothing of them here.
 
 use rusqlite::{Connection, params};
-use serde::Serialize;
 use time::OffsetDateTime;
-use ts_rs::TS;
 
 use crate::columns::{from_ts, now, ts};
 use crate::error::Result;
 use crate::store::Store;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
-    #[ts(type = "number")]
     pub id: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    #[ts(type = "string")]
     pub at: OffsetDateTime,
     pub actor: String,
     /// Dotted action name, e.g. `order.journal`, `order.state`, `markup.set`, `stock.issue`.

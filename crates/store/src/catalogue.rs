@@ -11,9 +11,7 @@ use esimdesk_core::country::common_home_region;
 use esimdesk_core::pricing::markup_region;
 use esimdesk_core::{Country, Offering, ProviderKind, Region};
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
-use serde::Serialize;
 use time::OffsetDateTime;
-use ts_rs::TS;
 
 use crate::audit;
 use crate::columns::{from_ts_opt, join_countries, provider, region, ts, u64_to_i64};
@@ -25,15 +23,12 @@ use crate::settings;
 use crate::store::Store;
 
 /// How fresh one account's cached catalogue is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogueFreshness {
     pub account_id: String,
     pub provider: ProviderKind,
     pub label: String,
     /// `None`: never synced.
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[ts(type = "string | null")]
     pub fetched_at: Option<OffsetDateTime>,
     pub offerings: usize,
 }

@@ -7,9 +7,7 @@ use esimdesk_core::{
     UsageSnapshot,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde::Serialize;
 use time::OffsetDateTime;
-use ts_rs::TS;
 
 use crate::columns::{
     from_name, from_ts, from_ts_opt, i64_to_u64, now, provider, ts, ts_opt, u64_to_i64,
@@ -19,8 +17,7 @@ use crate::error::{Result, StoreError};
 use crate::folding::fold;
 use crate::store::Store;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEsim {
     pub esim: Esim,
     pub account_id: String,
@@ -28,30 +25,23 @@ pub struct StoredEsim {
     pub provider_ref: Option<String>,
     /// The journal's client reference of the order that bought it.
     pub order_reference: Option<String>,
-    #[ts(type = "number | null")]
     pub customer_id: Option<i64>,
-    #[serde(with = "time::serde::rfc3339")]
-    #[ts(type = "string")]
     pub created_at: OffsetDateTime,
 }
 
 /// One line of an eSIM search result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EsimSummary {
     pub iccid: String,
     pub provider: ProviderKind,
     pub account_id: String,
     pub profile_status: ProfileStatus,
     pub order_reference: Option<String>,
-    #[ts(type = "number | null")]
     pub customer_id: Option<i64>,
     pub customer_name: Option<String>,
     pub customer_email: Option<String>,
     pub customer_phone: Option<String>,
     pub packages: usize,
-    #[serde(with = "time::serde::rfc3339")]
-    #[ts(type = "string")]
     pub created_at: OffsetDateTime,
 }
 

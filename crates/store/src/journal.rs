@@ -6,9 +6,7 @@
 
 use esimdesk_core::{Iccid, Order, OrderLine, OrderState};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use serde::Serialize;
 use time::OffsetDateTime;
-use ts_rs::TS;
 
 use crate::audit;
 use crate::columns::{from_name, from_ts, from_ts_opt, money, now, provider, ts};
@@ -16,25 +14,19 @@ use crate::customers;
 use crate::error::{Result, StoreError};
 use crate::store::Store;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournaledOrder {
     /// The order as journaled, with its current state and provider reference. `customer` is
     /// `None` once the customer was erased.
     pub order: Order,
     pub account_id: String,
-    #[ts(type = "number | null")]
     pub customer_id: Option<i64>,
-    #[serde(with = "time::serde::rfc3339")]
-    #[ts(type = "string")]
     pub updated_at: OffsetDateTime,
     /// The detail of the latest state change that had one (a provider's refusal, ...).
     pub last_detail: Option<String>,
     /// When every eSIM the order produced was saved with its activation code; `None` while
     /// the codes are still to be fetched (reconciliation keeps working on it) or the order is
     /// not completed.
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[ts(type = "string | null")]
     pub delivered_at: Option<OffsetDateTime>,
 }
 
@@ -55,14 +47,10 @@ impl StateChange {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderEvent {
-    #[ts(type = "number")]
     pub id: i64,
     pub client_reference: String,
-    #[serde(with = "time::serde::rfc3339")]
-    #[ts(type = "string")]
     pub at: OffsetDateTime,
     /// `None` for the journaling itself.
     pub from: Option<OrderState>,

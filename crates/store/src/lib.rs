@@ -43,10 +43,6 @@ pub use error::{Result, StoreError};
 pub use esims::{EsimSummary, StoredEsim};
 pub use journal::{JournaledOrder, OrderEvent, StateChange};
 pub use keychain::{Keychain, KeychainError, KeychainStatus};
-// Markup rules are core's pricing policy now; the store keeps their rows.
-// kept for esimdesk-app until it moves (app's settings.rs and lib.rs re-export, src-tauri's
-// commands/settings.rs and app's tests name them here).
-pub use esimdesk_core::{MarkupRule, MarkupScope};
 pub use names::{Destination, DestinationKind};
 pub use schema::{APPLICATION_ID, supported_version};
 pub use search::{SearchHit, SearchQuery, SearchSort};

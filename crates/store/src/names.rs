@@ -13,8 +13,6 @@
 
 use esimdesk_core::{Country, Region};
 use rusqlite::{Connection, Transaction, params};
-use serde::Serialize;
-use ts_rs::TS;
 
 use crate::error::Result;
 use crate::folding::{fold, prefix_end};
@@ -111,17 +109,14 @@ pub(crate) fn fill(tx: &Transaction) -> Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DestinationKind {
     Country,
     Region,
 }
 
 /// A suggestion for the destination box.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destination {
     pub kind: DestinationKind,
     /// What to search for: the alpha-2 code ("ES") or the region code ("EUROPE").

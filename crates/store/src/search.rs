@@ -29,9 +29,7 @@ use std::collections::HashMap;
 use esimdesk_core::{DataAllowance, DataAmount, Money, Offering, ProviderKind};
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use ts_rs::TS;
 
 use crate::columns::{
     countries, from_name, from_ts, i64_to_u32, i64_to_u64, money, provider, region, u64_to_i64,
@@ -44,9 +42,7 @@ use crate::store::Store;
 /// Results come back at most this many at a time.
 pub const MAX_LIMIT: usize = 1_000;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum SearchSort {
     /// Cheapest retail price first.
     #[default]
@@ -55,21 +51,18 @@ pub enum SearchSort {
     PricePerGb,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery {
     /// A country name in any case, partial or alternative ("spa", "USA", "Holland"), an ISO
     /// code ("es", "uk"), a region ("Europe", "asia pacific") or a bundle code or its start
     /// (`esim_1GB_7D_NL`). `None` or empty: every offering.
     pub destination: Option<String>,
     /// At least this much data; unlimited offerings always qualify.
-    #[ts(type = "number | null")]
     pub min_data_bytes: Option<u64>,
     /// Valid for at least this many days: the length of the customer's trip.
     pub min_days: Option<u32>,
     pub max_days: Option<u32>,
     /// Highest retail price, in minor units.
-    #[ts(type = "number | null")]
     pub max_price_minor: Option<i64>,
     /// `Some(true)`: only unlimited; `Some(false)`: only limited.
     pub unlimited: Option<bool>,
@@ -104,19 +97,15 @@ impl SearchQuery {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchHit {
     pub account_id: String,
     pub offering: Offering,
     /// What the customer pays, under the current markup rules.
     pub retail: Money,
     /// Retail per decimal GB in minor units; `None` for unlimited offerings.
-    #[ts(type = "number | null")]
     pub price_per_gb_minor: Option<i64>,
     /// When this account's catalogue was fetched.
-    #[serde(with = "time::serde::rfc3339")]
-    #[ts(type = "string")]
     pub fetched_at: OffsetDateTime,
 }
 

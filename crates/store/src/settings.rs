@@ -3,15 +3,12 @@
 
 use esimdesk_core::Currency;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::columns::currency;
 use crate::error::{Result, StoreError};
 use crate::store::Store;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeskSettings {
     pub desk_name: String,
     /// The currency the desk sells in.

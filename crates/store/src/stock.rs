@@ -7,9 +7,7 @@
 
 use esimdesk_core::{ActivationCode, Iccid, Money, ProviderKind};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use ts_rs::TS;
 
 use crate::audit;
 use crate::columns::{from_ts, from_ts_opt, money, now, provider, ts};
@@ -29,9 +27,7 @@ pub struct NewStockItem {
     pub cost: Money,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StockSync {
     /// Nothing to tell the provider.
     None,
@@ -57,28 +53,19 @@ impl StockSync {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StockItem {
-    #[ts(type = "number")]
     pub id: i64,
     pub provider: ProviderKind,
     pub account_id: String,
     pub offering_code: String,
-    #[ts(type = "string | null")]
     pub iccid: Option<Iccid>,
     /// Bearer credential: shown only when the item is delivered.
-    #[ts(type = "string | null")]
     pub activation_code: Option<ActivationCode>,
     pub cost: Money,
-    #[serde(with = "time::serde::rfc3339")]
-    #[ts(type = "string")]
     pub added_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[ts(type = "string | null")]
     pub issued_at: Option<OffsetDateTime>,
     pub issued_by: Option<String>,
-    #[ts(type = "number | null")]
     pub customer_id: Option<i64>,
     pub sync: StockSync,
 }

@@ -8,16 +8,16 @@ export type AccountView = { account: ProviderAccount,
 /**
  * The provider prices an order before buying (checkout shows its exact total).
  */
-can_validate: boolean, 
+canValidate: boolean, 
 /**
  * Packages can be added to an eSIM it sold.
  */
-can_top_up: boolean, 
+canTopUp: boolean, 
 /**
  * Remaining data can be read.
  */
-can_refresh_usage: boolean, 
+canRefreshUsage: boolean, 
 /**
  * A package can be revoked from an eSIM (the eSIM screen's "Cancel package").
  */
-can_cancel: boolean, };
+canCancel: boolean, };

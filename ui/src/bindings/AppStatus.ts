@@ -13,13 +13,13 @@ demo: boolean,
 /**
  * A real provider account was added during demo mode; restarting leaves demo mode.
  */
-restart_to_leave_demo: boolean, keychain: KeychainView, accounts: Array<AccountView>, freshness: Array<CatalogueFreshness>, settings: DeskSettings, 
+restartToLeaveDemo: boolean, keychain: KeychainView, accounts: Array<AccountView>, freshness: Array<CatalogueFreshness>, settings: DeskSettings, 
 /**
  * Orders reconciliation works on: sent but not settled (submitted, provisioning, unknown),
  * or completed with activation codes still to fetch.
  */
-unsettled_orders: number, 
+unsettledOrders: number, 
 /**
  * Orders reconciliation could not settle with certainty: a person must (Orders screen).
  */
-orders_needing_a_person: number, };
+ordersNeedingAPerson: number, };

@@ -4,8 +4,8 @@ import type { ProviderKind } from "./ProviderKind";
 /**
  * How fresh one account's cached catalogue is.
  */
-export type CatalogueFreshness = { account_id: string, provider: ProviderKind, label: string, 
+export type CatalogueFreshness = { accountId: string, provider: ProviderKind, label: string, 
 /**
  * `None`: never synced.
  */
-fetched_at: string | null, offerings: number, };
+fetchedAt: string | null, offerings: number, };

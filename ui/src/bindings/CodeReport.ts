@@ -3,11 +3,11 @@
 /**
  * An activation code taken apart, with what a customer needs to install it.
  */
-export type CodeReport = { canonical: string, smdp_address: string, matching_id: string, oid: string | null, confirmation_code_required: boolean, apple_install_url: string, android_install_url: string, 
+export type CodeReport = { canonical: string, smdpAddress: string, matchingId: string, oid: string | null, confirmationCodeRequired: boolean, appleInstallUrl: string, androidInstallUrl: string, 
 /**
  * The `LPA:` link that Windows 11 opens in its own eSIM settings.
  */
-windows_install_link: string, 
+windowsInstallLink: string, 
 /**
  * Things that are accepted but worth a second look (e.g. a lower-case matching ID).
  */

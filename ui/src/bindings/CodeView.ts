@@ -8,4 +8,4 @@ export type CodeView = { report: CodeReport,
 /**
  * QR of the canonical `LPA:` string.
  */
-qr_svg: string, apple_qr_svg: string, android_qr_svg: string, };
+qrSvg: string, appleQrSvg: string, androidQrSvg: string, };

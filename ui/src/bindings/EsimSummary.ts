@@ -5,4 +5,8 @@ import type { ProviderKind } from "./ProviderKind";
 /**
  * One line of an eSIM search result.
  */
-export type EsimSummary = { iccid: string, provider: ProviderKind, account_id: string, profile_status: ProfileStatus, order_reference: string | null, customer_id: number | null, customer_name: string | null, customer_email: string | null, customer_phone: string | null, packages: number, created_at: string, };
+export type EsimSummary = { iccid: string, provider: ProviderKind, accountId: string, profileStatus: ProfileStatus, orderReference: string | null, customerName: string | null, customerEmail: string | null, customerPhone: string | null, 
+/**
+ * How many packages it carries.
+ */
+packages: number, createdAt: string, };

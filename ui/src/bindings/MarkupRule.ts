@@ -6,4 +6,4 @@ export type MarkupRule = { scope: MarkupScope,
 /**
  * 1 bp = 0.01 %; 2500 = +25 %. Negative values discount.
  */
-basis_points: number, rounding: Rounding, };
+basisPoints: number, rounding: Rounding, };

@@ -3,4 +3,4 @@
 /**
  * Progress of a catalogue sync, per account, for the UI's progress bar and the CLI.
  */
-export type SyncProgress = { "stage": "fetching", account_id: string, pages_done: number, page_count: number | null, offerings: number, } | { "stage": "saving", account_id: string, offerings: number, } | { "stage": "done", account_id: string, offerings: number, } | { "stage": "failed", account_id: string, message: string, };
+export type SyncProgress = { "stage": "fetching", accountId: string, pagesDone: number, pageCount: number | null, offerings: number, } | { "stage": "saving", accountId: string, offerings: number, } | { "stage": "done", accountId: string, offerings: number, } | { "stage": "failed", accountId: string, message: string, };

@@ -9,17 +9,17 @@ export type Validation = { offering: SearchHit, quantity: number,
 /**
  * What the cached catalogue says the desk pays.
  */
-quoted_cost: Money, 
+quotedCost: Money, 
 /**
  * What the provider says it will charge now, where it has a dry run.
  */
-provider_total: Money | null, 
+providerTotal: Money | null, 
 /**
  * What the customer pays.
  */
-retail_total: Money, 
+retailTotal: Money, 
 /**
  * Hand it back with the checkout ([`CheckoutInput::dry_run_id`]) so the sale does not ask
  * the provider again; `None` where the provider has no dry run.
  */
-dry_run_id: string | null, };
+dryRunId: string | null, };

@@ -20,10 +20,10 @@ describe("calls into the shell", () => {
   });
 
   it("sends a picture as the request body itself, not as JSON numbers", async () => {
-    sent.mockResolvedValue({ qr_svg: "<svg/>" });
+    sent.mockResolvedValue({ qrSvg: "<svg/>" });
     const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
     const r = await api.inspectCodeImage(bytes);
-    expect(r).toEqual({ ok: true, value: { qr_svg: "<svg/>" } });
+    expect(r).toEqual({ ok: true, value: { qrSvg: "<svg/>" } });
     expect(sent).toHaveBeenCalledTimes(1);
     const [name, body] = sent.mock.calls[0] as [string, unknown];
     expect(name).toBe("inspect_code_image");

@@ -29,7 +29,7 @@ pub fn orders(desk: &Desk, limit: usize, json: bool) -> Result<(), Failure> {
                 };
                 let total = o
                     .order
-                    .total_retail()
+                    .retail_total
                     .map(|m| m.to_string())
                     .unwrap_or_default();
                 format!(

@@ -6,8 +6,8 @@ use esimdesk_app::catalogue::{self, SyncProgress};
 use esimdesk_app::checkout::{self, CheckoutOutcome, CheckoutRequest, CheckoutStep};
 use esimdesk_app::top_up::{self, TopUpInput};
 use esimdesk_app::{
-    CatalogueQuery, Country, Customer, Desk, Money, Offering, Region, SearchHit, SearchSort,
-    cancel, esims,
+    CatalogueQuery, Country, CustomerView, Desk, Money, OfferingView, Region, SearchHit,
+    SearchSort, cancel, esims,
 };
 
 use crate::args::{CatalogueCommand, EsimCommand, OrderCommand, SearchArgs, SortArg};
@@ -53,7 +53,7 @@ pub async fn catalogue(desk: &Desk, command: CatalogueCommand) -> Result<(), Fai
     }
 }
 
-fn offering_line(o: &Offering) -> String {
+fn offering_line(o: &OfferingView) -> String {
     let countries: Vec<String> = o.countries.iter().take(6).map(|c| c.code()).collect();
     let more = if o.countries.len() > 6 { ", …" } else { "" };
     format!(
@@ -190,7 +190,7 @@ pub async fn order(desk: &Desk, command: OrderCommand) -> Result<(), Failure> {
             phone,
             json,
         } => {
-            let customer = name.map(|name| Customer {
+            let customer = name.map(|name| CustomerView {
                 name,
                 email,
                 phone,

@@ -135,7 +135,7 @@ pub fn order_states(d: &Desk) -> Vec<(String, String)> {
         .iter()
         .map(|o| {
             (
-                o["order"]["client_reference"].as_str().unwrap().to_owned(),
+                o["order"]["clientReference"].as_str().unwrap().to_owned(),
                 o["order"]["state"].as_str().unwrap().to_owned(),
             )
         })

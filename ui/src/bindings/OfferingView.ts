@@ -6,7 +6,10 @@ import type { Money } from "./Money";
 import type { ProviderKind } from "./ProviderKind";
 import type { Region } from "./Region";
 
-export type Offering = { provider: ProviderKind, 
+/**
+ * A provider's package for sale.
+ */
+export type OfferingView = { provider: ProviderKind, 
 /**
  * The provider's own id for it, e.g. `esim_1GB_7D_NL_V2`.
  */
@@ -14,11 +17,7 @@ code: string, name: string,
 /**
  * Base countries; a regional offering lists all of them.
  */
-countries: Array<Country>, 
-/**
- * Where the provider names a region for it.
- */
-region: Region | null, data: DataAllowance, validity_days: number, 
+countries: Array<Country>, region: Region | null, data: DataAllowance, validityDays: number, 
 /**
  * What the desk pays the provider.
  */
@@ -30,4 +29,4 @@ speeds: Array<string>,
 /**
  * Whether it can be added to an existing eSIM as a top-up.
  */
-top_up: boolean, };
+topUp: boolean, };
