@@ -77,6 +77,9 @@ pub enum CheckoutStep {
     Submitting,
     /// The provider answered; the answer is about to be recorded.
     Answered,
+    /// The provider accepted the order and is preparing the eSIM (asynchronous providers): the
+    /// desk is waiting for it.
+    Provisioning,
     /// The order's state is recorded.
     Recorded,
     /// The eSIMs and their activation codes are saved.
@@ -145,8 +148,10 @@ pub async fn validate(
     let retail_total = hit.retail.checked_mul(i64::from(quantity)).map_err(money)?;
     let provider = desk.provider(account_id)?;
     let (provider_total, dry_run_id) = if provider.capabilities().validate_order {
+        // A reference of its own: a provider keying the draft it leaves by reference (Telness's
+        // idempotency key) must not see two different dry runs under one key.
         let request = OrderRequest {
-            client_reference: "validate-only".into(),
+            client_reference: format!("dry-run-{}", uuid::Uuid::new_v4().simple()),
             lines: vec![esimdesk_providers::RequestLine {
                 offering_code: offering_code.to_owned(),
                 quantity,
@@ -157,10 +162,11 @@ pub async fn validate(
             sale_country: None,
             draft: None,
         };
-        let total = provider.validate_order(&request).await?.total;
+        let priced: purchase::Priced = provider.validate_order(&request).await?.into();
+        let total = priced.total;
         let id = desk
             .purchases()
-            .remember_dry_run(account_id, offering_code, quantity, total);
+            .remember_dry_run(account_id, offering_code, quantity, priced);
         (Some(total), Some(id))
     } else {
         (None, None)

@@ -25,6 +25,8 @@ pub struct Desk {
     providers: Mutex<HashMap<String, Arc<dyn Provider>>>,
     /// Purchases in flight and dry runs shown, shared by every face of this desk.
     purchases: Purchases,
+    /// How long a sale waits for an asynchronous provider ([`crate::provisioning`]).
+    provisioning_deadline: RwLock<std::time::Duration>,
 }
 
 /// `ESIMDESK_DATA_DIR`: another data folder for the app and the CLI (logs, database).
@@ -78,7 +80,25 @@ impl Desk {
             actor: RwLock::new(actor.into()),
             providers: Mutex::new(HashMap::new()),
             purchases: Purchases::default(),
+            provisioning_deadline: RwLock::new(crate::provisioning::DEFAULT_DEADLINE),
         }
+    }
+
+    /// How long a sale waits for an asynchronous provider to finish before it leaves the order
+    /// to reconciliation.
+    pub fn provisioning_deadline(&self) -> std::time::Duration {
+        *self
+            .provisioning_deadline
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sets that wait (tests shorten it; a desk on a slow provider may lengthen it).
+    pub fn set_provisioning_deadline(&self, deadline: std::time::Duration) {
+        *self
+            .provisioning_deadline
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = deadline;
     }
 
     pub(crate) fn purchases(&self) -> &Purchases {

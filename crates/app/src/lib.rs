@@ -13,6 +13,7 @@ pub mod esims;
 pub mod identifiers;
 pub mod maintenance;
 pub mod orders;
+pub mod provisioning;
 pub mod purchase;
 pub mod reconcile;
 pub mod secrets;

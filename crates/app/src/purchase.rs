@@ -4,13 +4,18 @@
 //! 1. the client reference is claimed in this process (a double click is refused at once);
 //! 2. the intent is journaled (a reference used before is refused by the journal);
 //! 3. one dry run, where the provider has one: the one the agent saw on Checkout if it is still
-//!    fresh, else one new one; the price-rise rule is applied here and only here;
+//!    fresh, else one new one; the price-rise rule is applied here and only here. Where the dry
+//!    run leaves a priced draft at the provider (a cart), its id is journaled now, so that
+//!    whatever happens next is settled by reading that very order, and the purchase submits it;
 //! 4. "submitted" is journaled; from here until the purchase request nothing may retry, wait or
 //!    call the provider;
 //! 5. the purchase request, sent once; a lost reply leaves the order `unknown`;
 //! 6. the answer, the eSIMs, their activation codes and the customer are recorded in one
 //!    transaction; codes the answer lacked are fetched and the order is delivered once all are
-//!    saved — until then reconciliation keeps working on it.
+//!    saved — until then reconciliation keeps working on it;
+//! 7. an asynchronous provider's order is read again until it is final or a deadline passes
+//!    ([`crate::provisioning`]); one still provisioning then stays in the journal for
+//!    reconciliation, never lost.
 //!
 //! Every failure says whether money may have moved ([`MoneyMoved`]): only `not_sent` lets the
 //! desk try the same sale again under a new reference.
@@ -21,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use esimdesk_core::{Customer, Money, Order, OrderKind, OrderState};
 use esimdesk_providers::{
     CancelOutcome, CancelTarget, OrderRequest, OrderStatus, PlacedOrder, Provider, ProviderError,
-    TopUpCheck, TopUpRequest,
+    TopUpCheck, TopUpRequest, ValidatedOrder,
 };
 use esimdesk_store::{Answer, AnsweredEsim, JournaledOrder, StateChange, StoreError};
 use time::{Duration, OffsetDateTime};
@@ -49,8 +54,16 @@ struct DryRun {
     account_id: String,
     offering_code: String,
     quantity: u32,
-    total: Money,
+    priced: Priced,
     at: OffsetDateTime,
+}
+
+/// What a dry run found: the total, and the provider's draft where its dry run leaves one
+/// ([`esimdesk_providers::ValidatedOrder::draft`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Priced {
+    pub total: Money,
+    pub draft: Option<String>,
 }
 
 impl Purchases {
@@ -84,7 +97,7 @@ impl Purchases {
         account_id: &str,
         offering_code: &str,
         quantity: u32,
-        total: Money,
+        priced: Priced,
     ) -> String {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let now = OffsetDateTime::now_utc();
@@ -96,15 +109,15 @@ impl Purchases {
                 account_id: account_id.to_owned(),
                 offering_code: offering_code.to_owned(),
                 quantity,
-                total,
+                priced,
                 at: now,
             },
         );
         id
     }
 
-    /// The total of a fresh dry run of exactly this sale, used up by the asking.
-    fn take_dry_run(&self, id: &str, request: &OrderRequest, account_id: &str) -> Option<Money> {
+    /// A fresh dry run of exactly this sale, used up by the asking.
+    fn take_dry_run(&self, id: &str, request: &OrderRequest, account_id: &str) -> Option<Priced> {
         let run = self
             .dry_runs
             .lock()
@@ -113,7 +126,7 @@ impl Purchases {
         let same = run.account_id == account_id
             && matches!(request.lines.as_slice(), [line]
                 if line.offering_code == run.offering_code && line.quantity == run.quantity);
-        (same && OffsetDateTime::now_utc() - run.at < DRY_RUN_FRESH_FOR).then_some(run.total)
+        (same && OffsetDateTime::now_utc() - run.at < DRY_RUN_FRESH_FOR).then_some(run.priced)
     }
 }
 
@@ -150,6 +163,26 @@ pub(crate) enum Spend {
     },
 }
 
+impl Spend {
+    /// The purchase submits the draft its dry run left at the provider, if any.
+    fn submit_draft(&mut self, draft: Option<String>) {
+        match self {
+            Spend::NewEsim { request, .. } => request.draft = draft,
+            Spend::TopUp { request } => request.draft = draft,
+            Spend::Revoke { .. } => {}
+        }
+    }
+}
+
+impl From<ValidatedOrder> for Priced {
+    fn from(v: ValidatedOrder) -> Self {
+        Priced {
+            total: v.total,
+            draft: v.draft,
+        }
+    }
+}
+
 /// One purchase, ready to run: built by the use case of its kind.
 #[derive(Debug)]
 pub(crate) struct Plan {
@@ -183,7 +216,7 @@ fn failure(client_reference: &str, money_moved: MoneyMoved, error: AppError) -> 
 /// Runs a plan through the protocol. `on_step` hears each milestone once it is durable.
 pub(crate) async fn run(
     desk: &Desk,
-    plan: Plan,
+    mut plan: Plan,
     on_step: &(dyn Fn(CheckoutStep) + Send + Sync),
 ) -> Result<Done, AppError> {
     let reference = plan.order.client_reference.clone();
@@ -213,7 +246,7 @@ pub(crate) async fn run(
     };
 
     // 3. One dry run.
-    if let Some(total) = dry_run(desk, &plan)
+    if let Some(Priced { total, draft }) = dry_run(desk, &plan)
         .await
         .map_err(|e| refused(desk, &reference, e))?
     {
@@ -226,11 +259,17 @@ pub(crate) async fn run(
                 .map_err(|e| not_sent(e.into()))?;
             return Err(not_sent(e));
         }
+        // The draft's id is journaled before anything is submitted: reconciliation then reads
+        // that order, whatever happens from here on.
         record(
             OrderState::Validated,
-            StateChange::detail(format!("the provider will charge {total}")),
+            StateChange {
+                detail: Some(format!("the provider will charge {total}")),
+                provider_reference: draft.clone(),
+            },
         )
         .map_err(|e| not_sent(e.into()))?;
+        plan.spend.submit_draft(draft);
         reached(CheckoutStep::Validated).map_err(|e| not_sent(e.into()))?;
     }
 
@@ -267,16 +306,36 @@ pub(crate) async fn run(
             for note in &placed.notes {
                 tracing::warn!(order = %reference, note = %note, "purchase note");
             }
-            let order = record_placed(
+            let customer = plan.order.customer.as_ref();
+            let mut order = record_placed(
                 desk,
                 &plan.account_id,
                 &reference,
-                placed,
-                plan.order.customer.as_ref(),
+                placed.clone(),
+                customer,
                 None,
             )
             .await
             .map_err(sent)?;
+            // 7. An asynchronous provider is asked again until the order is final or the wait
+            // is over; an order still provisioning then is reconciliation's.
+            if order.order.state == OrderState::Provisioning
+                && plan.provider.capabilities().async_provisioning
+            {
+                reached(CheckoutStep::Provisioning).map_err(|e| sent(e.into()))?;
+                let latest = crate::provisioning::wait_until_final(
+                    plan.provider.as_ref(),
+                    placed,
+                    desk.provisioning_deadline(),
+                )
+                .await;
+                if latest.status.order_state() != OrderState::Provisioning {
+                    order =
+                        record_placed(desk, &plan.account_id, &reference, latest, customer, None)
+                            .await
+                            .map_err(sent)?;
+                }
+            }
             (order, None)
         }
         Sent::Revoked(outcome) => {
@@ -328,7 +387,7 @@ pub(crate) fn price_rule(quoted: Money, validated: Money) -> Result<(), AppError
 
 /// The dry run: `Ok(None)` where the provider has none. A new eSIM reuses a fresh one shown on
 /// Checkout; a top-up asks whether the package fits the eSIM first, where the provider can tell.
-async fn dry_run(desk: &Desk, plan: &Plan) -> Result<Option<Money>, AppError> {
+async fn dry_run(desk: &Desk, plan: &Plan) -> Result<Option<Priced>, AppError> {
     let provider = plan.provider.as_ref();
     let capabilities = provider.capabilities();
     match &plan.spend {
@@ -339,13 +398,13 @@ async fn dry_run(desk: &Desk, plan: &Plan) -> Result<Option<Money>, AppError> {
             if !capabilities.validate_order {
                 return Ok(None);
             }
-            if let Some(total) = dry_run_id
+            if let Some(priced) = dry_run_id
                 .as_deref()
                 .and_then(|id| desk.purchases().take_dry_run(id, request, &plan.account_id))
             {
-                return Ok(Some(total));
+                return Ok(Some(priced));
             }
-            Ok(Some(provider.validate_order(request).await?.total))
+            Ok(Some(provider.validate_order(request).await?.into()))
         }
         Spend::TopUp { request } => {
             if capabilities.top_up_compatibility
@@ -362,7 +421,7 @@ async fn dry_run(desk: &Desk, plan: &Plan) -> Result<Option<Money>, AppError> {
             if !capabilities.validate_order {
                 return Ok(None);
             }
-            Ok(Some(provider.validate_top_up(request).await?.total))
+            Ok(Some(provider.validate_top_up(request).await?.into()))
         }
         Spend::Revoke { .. } => Ok(None),
     }
@@ -561,20 +620,25 @@ mod tests {
             sale_country: None,
             draft: None,
         };
-        let id = purchases.remember_dry_run("go", "esim_1GB", 1, usd(165));
+        let priced = Priced {
+            total: usd(165),
+            draft: Some("cart-1".into()),
+        };
+        let id = purchases.remember_dry_run("go", "esim_1GB", 1, priced.clone());
         assert_eq!(
             purchases.take_dry_run(&id, &request("esim_2GB", 1), "go"),
             None
         );
-        let id = purchases.remember_dry_run("go", "esim_1GB", 1, usd(165));
+        let id = purchases.remember_dry_run("go", "esim_1GB", 1, priced.clone());
         assert_eq!(
             purchases.take_dry_run(&id, &request("esim_1GB", 2), "go"),
             None
         );
-        let id = purchases.remember_dry_run("go", "esim_1GB", 1, usd(165));
+        let id = purchases.remember_dry_run("go", "esim_1GB", 1, priced.clone());
         assert_eq!(
             purchases.take_dry_run(&id, &request("esim_1GB", 1), "go"),
-            Some(usd(165))
+            Some(priced),
+            "the draft the agent was shown is the one submitted"
         );
         assert_eq!(
             purchases.take_dry_run(&id, &request("esim_1GB", 1), "go"),

@@ -5,8 +5,8 @@
 
 use esimdesk_core::{OrderKind, OrderState, PackageState};
 use esimdesk_providers::{
-    CancelOutcome, EsimHandle, MatchBasis, OrderLookup, OrderMatch, PlacedOrder, Refund,
-    RequestLine,
+    CancelOutcome, CancelTarget, EsimHandle, MatchBasis, OrderLookup, OrderMatch, OrderStatus,
+    PlacedOrder, Refund, RequestLine,
 };
 use esimdesk_store::{JournaledOrder, StateChange};
 use serde::Serialize;
@@ -124,12 +124,15 @@ async fn settle(
                 journaled,
                 "never sent to the provider: nothing was bought",
             )?;
+            if let Some(draft) = &order.provider_reference {
+                cancel_draft(desk, journaled, draft).await;
+            }
             Ok(Some("never sent: nothing was bought".to_owned()))
         }
         _ if order.kind == OrderKind::Revoke => revoke_status(desk, journaled, now, grace).await,
         _ => match order.provider_reference.clone() {
             Some(provider_reference) => {
-                by_provider_reference(desk, journaled, &provider_reference).await
+                by_provider_reference(desk, journaled, &provider_reference, now, grace).await
             }
             None => find(desk, journaled, now, grace).await,
         },
@@ -182,15 +185,20 @@ fn needs_person(desk: &Desk, journaled: &JournaledOrder, why: String) -> Result<
     Ok(format!("needs a person: {why}"))
 }
 
-/// The provider's reference is known (a sale that was provisioning, or completed without its
-/// codes): ask for that order.
+/// The provider's reference is known (a sale that was provisioning, completed without its
+/// codes, or submitting the draft its dry run left): ask for that order.
 async fn by_provider_reference(
     desk: &Desk,
     journaled: &JournaledOrder,
     provider_reference: &str,
+    now: OffsetDateTime,
+    grace: Duration,
 ) -> Result<Option<String>, AppError> {
     let provider = desk.provider(&journaled.account_id)?;
     let placed = provider.order_status(provider_reference).await?;
+    if placed.status == OrderStatus::Draft {
+        return never_submitted(desk, journaled, provider_reference, now, grace).await;
+    }
     let settled = record_placed(
         desk,
         &journaled.account_id,
@@ -207,6 +215,56 @@ async fn by_provider_reference(
         }
         (state, _) => format!("{provider_reference}: {}", state.name()),
     }))
+}
+
+/// The provider holds the order's draft, never submitted. Once the grace has passed (a submit
+/// still on its way could land until then), the draft is cancelled first, so that no late
+/// submit can ever buy it, and the order fails: nothing was bought.
+async fn never_submitted(
+    desk: &Desk,
+    journaled: &JournaledOrder,
+    draft: &str,
+    now: OffsetDateTime,
+    grace: Duration,
+) -> Result<Option<String>, AppError> {
+    if now - sent_at(desk, journaled)? < grace {
+        return Ok(None);
+    }
+    let provider = desk.provider(&journaled.account_id)?;
+    if provider.capabilities().cancel_order {
+        provider
+            .cancel(&CancelTarget::Order {
+                provider_reference: draft.to_owned(),
+            })
+            .await?;
+    }
+    fail(
+        desk,
+        journaled,
+        &format!("the provider holds draft {draft}, never submitted: nothing was bought"),
+    )?;
+    Ok(Some(format!(
+        "{draft}: never submitted (draft cancelled): nothing was bought"
+    )))
+}
+
+/// Tidies the draft a dry run left for an order that was never sent (it would expire at the
+/// provider anyway, so a failure is only logged).
+async fn cancel_draft(desk: &Desk, journaled: &JournaledOrder, draft: &str) {
+    let cancelled = match desk.provider(&journaled.account_id) {
+        Ok(provider) if provider.capabilities().cancel_order => provider
+            .cancel(&CancelTarget::Order {
+                provider_reference: draft.to_owned(),
+            })
+            .await
+            .map(|_| ())
+            .map_err(AppError::from),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = cancelled {
+        tracing::info!(order = %journaled.order.client_reference, error = e.code(), "draft left to expire at the provider");
+    }
 }
 
 fn lookup(desk: &Desk, journaled: &JournaledOrder) -> Result<OrderLookup, AppError> {

@@ -9,6 +9,10 @@
 //! rule covers North and Latin America and the Caribbean) unless a rule for the inner region
 //! exists; a Global region rule applies only to offerings sold as global.
 //!
+//! A provider's cost in another currency than the desk's selling currency is converted first
+//! with the agency's rate ([`PriceList`]), then marked up; without a rate it keeps its own
+//! currency and is not comparable.
+//!
 //! Pure: where the rules are kept and when prices are recomputed is the store's business.
 
 use std::collections::HashMap;
@@ -17,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::country::{Country, common_home_region};
-use crate::money::{Money, MoneyError, Rounding};
+use crate::exchange::ExchangeRate;
+use crate::money::{Currency, Money, MoneyError, Rounding};
 use crate::offering::ProviderKind;
 use crate::region::Region;
 
@@ -151,6 +156,71 @@ impl MarkupBook {
             Some(rule) => rule.apply(cost),
             None => Ok(cost),
         }
+    }
+}
+
+/// What a customer is charged, and how it came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retail {
+    pub price: Money,
+    /// The rate the cost was converted with; `None` when the cost was already in the selling
+    /// currency, or when there is no rate (see `comparable`).
+    pub rate: Option<ExchangeRate>,
+    /// In the desk's selling currency, so comparable with the rest of a list. `false`: the
+    /// provider's currency has no rate to the selling currency, so the price is shown in the
+    /// provider's own currency, never converted silently, and sorted after the comparable ones.
+    pub comparable: bool,
+}
+
+/// Everything a retail price depends on: the markup rules, the desk's selling currency and the
+/// agency's exchange rates into it. Markup applies after conversion.
+#[derive(Debug, Clone)]
+pub struct PriceList {
+    book: MarkupBook,
+    selling: Currency,
+    /// Rates into `selling`, by the currency they convert.
+    rates: HashMap<Currency, ExchangeRate>,
+}
+
+impl PriceList {
+    /// Rates that do not convert into `selling` are ignored (they wait for the selling currency
+    /// they were entered for).
+    pub fn new(book: MarkupBook, selling: Currency, rates: &[ExchangeRate]) -> Self {
+        PriceList {
+            book,
+            selling,
+            rates: rates
+                .iter()
+                .filter(|r| r.to == selling)
+                .map(|r| (r.from, *r))
+                .collect(),
+        }
+    }
+
+    pub fn selling(&self) -> Currency {
+        self.selling
+    }
+
+    /// The retail price of an offering of `provider` in `region` that costs `cost`.
+    pub fn retail(
+        &self,
+        provider: ProviderKind,
+        region: Option<Region>,
+        cost: Money,
+    ) -> Result<Retail, MoneyError> {
+        let (base, rate, comparable) = if cost.currency() == self.selling {
+            (cost, None, true)
+        } else if let Some(rate) = self.rates.get(&cost.currency()) {
+            let converted = rate.convert(cost).map_err(|_| MoneyError::Overflow)?;
+            (converted, Some(*rate), true)
+        } else {
+            (cost, None, false)
+        };
+        Ok(Retail {
+            price: self.book.retail(provider, region, base)?,
+            rate,
+            comparable,
+        })
     }
 }
 
@@ -345,5 +415,33 @@ mod tests {
             rule(Global, 2_000_000).check().unwrap_err().to_string(),
             "a markup of 2000000 basis points is out of range (-10000 to 1000000)"
         );
+    }
+
+    #[test]
+    fn a_price_list_converts_then_marks_up_and_never_converts_silently() {
+        let eur = Currency::parse("EUR").unwrap();
+        let sek = Currency::parse("SEK").unwrap();
+        let rate = ExchangeRate::parse("EUR", "USD", "1.1", "2026-11-30").unwrap();
+        let list = PriceList::new(
+            MarkupBook::new(&[rule(Global, 1000)]),
+            usd(0).currency(),
+            &[rate],
+        );
+        // 10.00 EUR → 11.00 USD, +10 % → 12.10 USD
+        let r = list
+            .retail(Esimgo, None, Money::from_minor(1000, eur))
+            .unwrap();
+        assert_eq!(r.price, usd(1210));
+        assert_eq!(r.rate, Some(rate));
+        assert!(r.comparable);
+        // Already in USD: no rate used.
+        let r = list.retail(Esimgo, None, usd(1000)).unwrap();
+        assert_eq!((r.price, r.rate, r.comparable), (usd(1100), None, true));
+        // SEK has no rate: marked up in SEK, flagged as not comparable.
+        let r = list
+            .retail(Telness, None, Money::from_minor(10000, sek))
+            .unwrap();
+        assert_eq!(r.price, Money::from_minor(11000, sek));
+        assert!(!r.comparable && r.rate.is_none());
     }
 }

@@ -228,6 +228,8 @@ fn bare_search(conn: &Connection) -> Vec<SearchHit> {
                     top_up: r.get(13)?,
                 },
                 retail: Money::from_minor(r.get(10)?, currency),
+                rate: None,
+                comparable: true,
                 price_per_gb_minor: r.get(11)?,
                 fetched_at: OffsetDateTime::from_unix_timestamp_nanos(i128::from(
                     r.get::<_, i64>(14)?,

@@ -16,8 +16,8 @@ use time::OffsetDateTime;
 use crate::audit;
 use crate::columns::{from_ts_opt, join_countries, provider, region, ts, u64_to_i64};
 use crate::error::{Result, StoreError};
-use crate::markup;
 use crate::names::searchable_regions;
+use crate::rates;
 use crate::retail;
 use crate::settings;
 use crate::store::Store;
@@ -151,8 +151,8 @@ pub(crate) fn drop_unused_coverages(tx: &Transaction) -> Result<()> {
 
 const INSERT_OFFERING: &str = "INSERT INTO offerings (account_id, coverage_id, provider, code,
     code_key, name, region, markup_region, data_bytes, validity_days, cost_minor, currency,
-    retail_minor, price_per_gb_minor, activation, speeds, top_up)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+    retail_minor, retail_currency, incomparable, price_per_gb_minor, activation, speeds, top_up)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 fn check(o: &Offering) -> Result<()> {
     if o.code.trim().is_empty() {
@@ -177,8 +177,7 @@ struct Prepared<'a> {
     code_key: String,
     markup_region: Option<Region>,
     data_bytes: Option<i64>,
-    retail: i64,
-    per_gb: Option<i64>,
+    retail: retail::RetailColumns,
 }
 
 fn replace(
@@ -200,7 +199,7 @@ fn replace(
             "provider account '{account_id}'"
         )));
     }
-    let book = markup::load_book(&tx)?;
+    let prices = rates::load_price_list(&tx)?;
     tx.execute("DELETE FROM offerings WHERE account_id = ?1", [account_id])?;
     let mut coverages = Coverages::load(&tx)?;
 
@@ -216,8 +215,8 @@ fn replace(
             continue;
         }
         let markup_region = markup_region(&o.countries, o.region);
-        let (retail, per_gb) = retail::price(
-            &book,
+        let retail = retail::price(
+            &prices,
             o.provider,
             markup_region,
             o.cost,
@@ -233,11 +232,10 @@ fn replace(
                 .limited_bytes()
                 .map(|b| u64_to_i64(b, "data amount"))
                 .transpose()?,
-            retail: retail.minor(),
-            per_gb,
+            retail,
         });
     }
-    rows.sort_by_key(|r| (r.coverage_id, r.retail));
+    rows.sort_by_key(|r| (r.coverage_id, r.retail.incomparable, r.retail.minor));
     // A large load builds the secondary indexes afterwards, by sorting, rather than entry by
     // entry; a small one into a big catalogue updates them in place.
     let others: i64 = tx.query_row("SELECT count(*) FROM offerings", [], |r| r.get(0))?;
@@ -264,8 +262,10 @@ fn replace(
                 o.validity_days,
                 o.cost.minor(),
                 o.cost.currency().code(),
-                r.retail,
-                r.per_gb,
+                r.retail.minor,
+                r.retail.currency,
+                r.retail.incomparable,
+                r.retail.per_gb,
                 o.activation.name(),
                 speeds,
                 o.top_up

@@ -28,6 +28,7 @@ pub mod keychain;
 mod maintenance;
 mod markup;
 mod names;
+mod rates;
 mod retail;
 mod schema;
 mod search;

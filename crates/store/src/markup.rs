@@ -8,6 +8,7 @@ use rusqlite::{Connection, params};
 use crate::audit;
 use crate::columns::{now, provider, region, ts};
 use crate::error::{Result, StoreError};
+use crate::rates;
 use crate::retail;
 use crate::settings;
 use crate::store::Store;
@@ -93,7 +94,7 @@ impl Store {
                 ts(now())?
             ],
         )?;
-        retail::reprice_all(&tx, &load_book(&tx)?)?;
+        retail::reprice_all(&tx, &rates::load_price_list(&tx)?)?;
         let actor = settings::actor(&tx)?;
         audit::record(
             &tx,
@@ -128,7 +129,7 @@ impl Store {
                 scope_key(scope)
             )));
         }
-        retail::reprice_all(&tx, &load_book(&tx)?)?;
+        retail::reprice_all(&tx, &rates::load_price_list(&tx)?)?;
         let actor = settings::actor(&tx)?;
         audit::record(&tx, &actor, "markup.remove", &scope_key(scope))?;
         tx.commit()?;

@@ -1,34 +1,52 @@
-//! The precomputed retail columns of `offerings` (`retail_minor`, `price_per_gb_minor`), so that
-//! results sort by an index: priced with core's pricing policy when a catalogue is stored, and
-//! recomputed in the same transaction whenever a markup rule changes.
+//! The precomputed retail columns of `offerings` (`retail_minor`, `retail_currency`,
+//! `incomparable`, `price_per_gb_minor`), so that results sort by an index: priced with core's
+//! pricing policy ([`PriceList`]: exchange rate, then markup) when a catalogue is stored, and
+//! recomputed in the same transaction whenever a markup rule, a rate or the selling currency
+//! changes.
 
 use esimdesk_core::pricing::price_per_gb_minor;
-use esimdesk_core::{MarkupBook, Money, ProviderKind, Region};
+use esimdesk_core::{Money, PriceList, ProviderKind, Region, Retail};
 use rusqlite::{Transaction, params};
 
 use crate::columns::{currency, i64_to_u64, provider, region};
 use crate::error::Result;
 
-/// Retail price and retail per decimal GB of one offering's row.
+/// An offering's retail columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RetailColumns {
+    pub minor: i64,
+    pub currency: &'static str,
+    pub incomparable: bool,
+    pub per_gb: Option<i64>,
+}
+
+/// Retail price (converted and marked up) and retail per decimal GB of one offering's row.
 pub(crate) fn price(
-    book: &MarkupBook,
+    list: &PriceList,
     provider: ProviderKind,
     markup_region: Option<Region>,
     cost: Money,
     data_bytes: Option<u64>,
-) -> Result<(Money, Option<i64>)> {
-    let retail = book.retail(provider, markup_region, cost)?;
-    Ok((retail, price_per_gb_minor(retail, data_bytes)))
+) -> Result<RetailColumns> {
+    let Retail {
+        price, comparable, ..
+    } = list.retail(provider, markup_region, cost)?;
+    Ok(RetailColumns {
+        minor: price.minor(),
+        currency: price.currency().code(),
+        incomparable: !comparable,
+        per_gb: price_per_gb_minor(price, data_bytes),
+    })
 }
 
-/// Recomputes every offering's retail columns under `book` (inside the caller's transaction),
+/// Recomputes every offering's retail columns under `list` (inside the caller's transaction),
 /// writing only the rows whose price changed.
-pub(crate) fn reprice_all(tx: &Transaction, book: &MarkupBook) -> Result<()> {
-    let mut changed: Vec<(i64, i64, Option<i64>)> = Vec::new();
+pub(crate) fn reprice_all(tx: &Transaction, list: &PriceList) -> Result<()> {
+    let mut changed: Vec<(i64, RetailColumns)> = Vec::new();
     {
         let mut stmt = tx.prepare(
             "SELECT id, provider, markup_region, cost_minor, currency, data_bytes, retail_minor,
-                    price_per_gb_minor
+                    retail_currency, incomparable, price_per_gb_minor
              FROM offerings",
         )?;
         let mut q = stmt.query([])?;
@@ -44,17 +62,27 @@ pub(crate) fn reprice_all(tx: &Transaction, book: &MarkupBook) -> Result<()> {
                 .get::<_, Option<i64>>(5)?
                 .map(|b| i64_to_u64(b, "data amount"))
                 .transpose()?;
-            let old: (i64, Option<i64>) = (r.get(6)?, r.get(7)?);
-            let (retail, per_gb) = price(book, provider, mregion, cost, data)?;
-            if (retail.minor(), per_gb) != old {
-                changed.push((id, retail.minor(), per_gb));
+            let new = price(list, provider, mregion, cost, data)?;
+            let old = (
+                r.get::<_, i64>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, bool>(8)?,
+                r.get::<_, Option<i64>>(9)?,
+            );
+            if (new.minor, new.currency, new.incomparable, new.per_gb)
+                != (old.0, old.1.as_str(), old.2, old.3)
+            {
+                changed.push((id, new));
             }
         }
     }
-    let mut upd = tx
-        .prepare("UPDATE offerings SET retail_minor = ?2, price_per_gb_minor = ?3 WHERE id = ?1")?;
-    for (id, retail, per_gb) in &changed {
-        upd.execute(params![id, retail, per_gb])?;
+    let mut upd = tx.prepare(
+        "UPDATE offerings SET retail_minor = ?2, retail_currency = ?3, incomparable = ?4,
+            price_per_gb_minor = ?5
+         WHERE id = ?1",
+    )?;
+    for (id, c) in &changed {
+        upd.execute(params![id, c.minor, c.currency, c.incomparable, c.per_gb])?;
     }
     Ok(())
 }

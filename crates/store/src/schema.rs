@@ -54,7 +54,14 @@ macro_rules! migration {
 ///   Reconciliation keeps working on completed orders that are not delivered yet. Orders
 ///   completed before this migration count as delivered when none of their eSIMs lacks a code.
 ///   Also the provider's id of each package on an eSIM (what a revoke names).
-const MIGRATIONS: &[(&str, &str)] = &[migration!("0001_init.sql"), migration!("0002_delivery.sql")];
+/// - `0003_exchange_rates.sql`: the agency's exchange rates, and offerings priced in the desk's
+///   selling currency (`retail_currency`; `incomparable` when no rate converts them, listed
+///   after the rest by the search index).
+const MIGRATIONS: &[(&str, &str)] = &[
+    migration!("0001_init.sql"),
+    migration!("0002_delivery.sql"),
+    migration!("0003_exchange_rates.sql"),
+];
 
 fn fill_destinations(tx: &Transaction) -> Result<(), HookError> {
     names::fill(tx).map_err(|e| match e {
@@ -68,6 +75,14 @@ fn fill_destinations(tx: &Transaction) -> Result<(), HookError> {
 /// search walks it in order and stops at the limit (see `search.rs`).
 pub(crate) const OFFERING_INDEXES: &str = "
 CREATE UNIQUE INDEX offerings_code ON offerings(code_key, account_id);
+CREATE INDEX offerings_search ON offerings(coverage_id, incomparable, retail_minor, id, data_bytes,
+    validity_days, provider, price_per_gb_minor);
+";
+
+/// The offerings' indexes as `0001_init.sql` created them; frozen, since a migration never
+/// changes (`0003` replaces the search index with [`OFFERING_INDEXES`]'s).
+const OFFERING_INDEXES_0001: &str = "
+CREATE UNIQUE INDEX offerings_code ON offerings(code_key, account_id);
 CREATE INDEX offerings_search ON offerings(coverage_id, retail_minor, id, data_bytes,
     validity_days, provider, price_per_gb_minor);
 ";
@@ -78,8 +93,18 @@ fn migration_list() -> Vec<M<'static>> {
         .iter()
         .map(|&(file, sql)| match file {
             "0001_init.sql" => M::up_with_hook(sql, |tx: &Transaction| {
-                tx.execute_batch(OFFERING_INDEXES)?;
+                tx.execute_batch(OFFERING_INDEXES_0001)?;
                 fill_destinations(tx)
+            }),
+            "0003_exchange_rates.sql" => M::up_with_hook(sql, |tx: &Transaction| {
+                // Offerings cached before: priced in the selling currency where a rate exists
+                // (none yet), flagged where their currency is not the selling one.
+                crate::rates::load_price_list(tx)
+                    .and_then(|list| crate::retail::reprice_all(tx, &list))
+                    .map_err(|e| match e {
+                        StoreError::Sqlite(e) => HookError::RusqliteError(e),
+                        other => HookError::Hook(other.to_string()),
+                    })
             }),
             _ => M::up(sql),
         })
@@ -285,7 +310,7 @@ mod tests {
         }
         let store = crate::Store::open(&path).unwrap();
         let conn = store.conn();
-        assert_eq!(header(&conn).unwrap().user_version, 2);
+        assert_eq!(header(&conn).unwrap().user_version, supported_version());
         let delivered = |reference: &str| -> Option<i64> {
             conn.query_row(
                 "SELECT delivered_at FROM orders WHERE client_reference = ?1",
@@ -311,6 +336,48 @@ mod tests {
             )
             .unwrap();
         assert_eq!(unsettled, 1);
+    }
+
+    #[test]
+    fn offerings_cached_before_rates_are_priced_in_the_selling_currency_or_flagged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.sqlite3");
+        {
+            // Version 2: a USD desk caching a USD and a EUR offering, retail in their own
+            // currencies.
+            let mut conn = Connection::open(&path).unwrap();
+            configure(&conn).unwrap();
+            migrations().to_version(&mut conn, 2).unwrap();
+            conn.execute_batch(
+                "INSERT INTO provider_accounts (id, provider, label, base_url, created_at)
+                 VALUES ('go', 'esimgo', 'Go', 'http://x', 1), ('tn', 'telness', 'T', 'http://y', 1);
+                 INSERT INTO coverages (id, countries, region) VALUES (1, 'ES', NULL);
+                 INSERT INTO offerings (account_id, coverage_id, provider, code, code_key, name,
+                    region, markup_region, data_bytes, validity_days, cost_minor, currency,
+                    retail_minor, price_per_gb_minor, activation, speeds, top_up)
+                 VALUES ('go', 1, 'esimgo', 'A', 'a', 'A', NULL, 'EUROPE', 1000000000, 7, 500,
+                         'USD', 500, 500, 'first_use', '[]', 0),
+                        ('tn', 1, 'telness', 'B', 'b', 'B', NULL, 'EUROPE', 1000000000, 7, 400,
+                         'EUR', 400, 400, 'first_use', '[]', 0);",
+            )
+            .unwrap();
+        }
+        let store = crate::Store::open(&path).unwrap();
+        let conn = store.conn();
+        let rows: Vec<(String, String, bool)> = conn
+            .prepare("SELECT code, retail_currency, incomparable FROM offerings ORDER BY code")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                ("A".to_owned(), "USD".to_owned(), false),
+                ("B".to_owned(), "EUR".to_owned(), true)
+            ]
+        );
     }
 
     #[test]

@@ -20,13 +20,14 @@
 //! containing `_`, or matching no destination, is searched as a bundle code prefix. With no text
 //! at all, every offering is listed (a scan and sort: the UI always has a destination).
 //!
-//! Retail prices are precomputed at ingest (and on markup changes), so sorting by them uses the
-//! index. Prices in different currencies are compared by their minor units; a desk buys in one
-//! currency in practice.
+//! Retail prices are precomputed at ingest (and on markup, rate and selling-currency changes), in
+//! the desk's selling currency, so sorting by them uses the index. An offering whose currency has
+//! no rate keeps its own currency and is flagged `incomparable`: the index lists those after the
+//! comparable ones, and a price limit (in the selling currency) leaves them out.
 
 use std::collections::HashMap;
 
-use esimdesk_core::{DataAllowance, DataAmount, Money, Offering, ProviderKind};
+use esimdesk_core::{DataAllowance, DataAmount, ExchangeRate, Money, Offering, ProviderKind};
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
 use time::OffsetDateTime;
@@ -37,6 +38,7 @@ use crate::columns::{
 use crate::error::{Result, StoreError};
 use crate::folding::{fold, prefix_end};
 use crate::names::{self, Destination};
+use crate::rates::rate_from_columns;
 use crate::store::Store;
 
 /// Results come back at most this many at a time.
@@ -101,6 +103,12 @@ impl SearchQuery {
 pub struct SearchHit {
     pub account_id: String,
     pub offering: Offering,
+    /// The rate the cost was converted into the selling currency with, to show beside the price.
+    pub rate: Option<ExchangeRate>,
+    /// `retail` is in the desk's selling currency. `false`: no rate converts the provider's
+    /// currency, so `retail` is in the provider's own currency and the hit is listed after the
+    /// comparable ones.
+    pub comparable: bool,
     /// What the customer pays, under the current markup rules.
     pub retail: Money,
     /// Retail per decimal GB in minor units; `None` for unlimited offerings.
@@ -113,16 +121,21 @@ pub struct SearchHit {
 const HIT_COLUMNS: &str = "o.id, o.account_id, o.provider, o.code, o.name, c.countries, o.region,
     o.data_bytes, o.validity_days, o.cost_minor, o.currency, o.retail_minor,
     o.price_per_gb_minor, o.activation, o.speeds, o.top_up,
-    (SELECT s.fetched_at FROM catalogue_syncs s WHERE s.account_id = o.account_id)";
-const HIT_FROM: &str = "offerings o JOIN coverages c ON c.id = o.coverage_id";
+    (SELECT s.fetched_at FROM catalogue_syncs s WHERE s.account_id = o.account_id),
+    o.retail_currency, o.incomparable, r.from_currency, r.rate, r.as_of";
+const HIT_FROM: &str = "offerings o JOIN coverages c ON c.id = o.coverage_id
+    LEFT JOIN exchange_rates r ON r.from_currency = o.currency
+        AND r.to_currency = o.retail_currency";
 
-/// The order results merge in: (no per-GB price, per-GB price, retail, id) or (retail, id).
-type SortKey = (bool, i64, i64, i64);
+/// The order results merge in: (not comparable, no per-GB price, per-GB price, retail, id) or
+/// (not comparable, retail, id).
+type SortKey = (bool, bool, i64, i64, i64);
 
 fn hit_from_row(r: &Row<'_>) -> Result<(i64, SearchHit)> {
     let id: i64 = r.get(0)?;
     let code: String = r.get(3)?;
     let currency: String = r.get(10)?;
+    let retail_currency: String = r.get(17)?;
     let data = match r.get::<_, Option<i64>>(7)? {
         Some(b) => DataAllowance::Limited {
             amount: DataAmount::from_bytes(i64_to_u64(b, "data amount")?),
@@ -152,7 +165,9 @@ fn hit_from_row(r: &Row<'_>) -> Result<(i64, SearchHit)> {
         id,
         SearchHit {
             account_id: r.get(1)?,
-            retail: money(r.get(11)?, &currency)?,
+            retail: money(r.get(11)?, &retail_currency)?,
+            rate: rate_from_columns(r.get(19)?, &retail_currency, r.get(20)?, r.get(21)?)?,
+            comparable: !r.get::<_, bool>(18)?,
             price_per_gb_minor: r.get(12)?,
             fetched_at: from_ts(
                 fetched.ok_or_else(|| StoreError::corrupt("catalogue without a sync time"))?,
@@ -167,8 +182,12 @@ fn hit_from_row(r: &Row<'_>) -> Result<(i64, SearchHit)> {
 fn filter_sql(q: &SearchQuery, t: &str, values: &mut Vec<Value>) -> Result<String> {
     let mut sql = String::new();
     if let Some(max) = q.max_price_minor {
+        // A price in another currency than the selling one cannot be held against the limit.
         values.push(Value::Integer(max));
-        sql.push_str(&format!(" AND {t}.retail_minor <= ?{}", values.len()));
+        sql.push_str(&format!(
+            " AND {t}.incomparable = 0 AND {t}.retail_minor <= ?{}",
+            values.len()
+        ));
     }
     if let Some(min) = q.min_data_bytes {
         values.push(Value::Integer(u64_to_i64(min, "data amount")?));
@@ -199,9 +218,10 @@ fn filter_sql(q: &SearchQuery, t: &str, values: &mut Vec<Value>) -> Result<Strin
 
 fn order_sql(sort: SearchSort, t: &str, id: &str) -> String {
     match sort {
-        SearchSort::RetailPrice => format!("{t}.retail_minor, {t}.{id}"),
+        SearchSort::RetailPrice => format!("{t}.incomparable, {t}.retail_minor, {t}.{id}"),
         SearchSort::PricePerGb => format!(
-            "{t}.price_per_gb_minor IS NULL, {t}.price_per_gb_minor, {t}.retail_minor, {t}.{id}"
+            "{t}.incomparable, {t}.price_per_gb_minor IS NULL, {t}.price_per_gb_minor, \
+             {t}.retail_minor, {t}.{id}"
         ),
     }
 }
@@ -211,7 +231,7 @@ pub(crate) fn coverage_sql(q: &SearchQuery, coverage_id: i64) -> Result<(String,
     let mut values = vec![Value::Integer(coverage_id)];
     let filters = filter_sql(q, "o", &mut values)?;
     let sql = format!(
-        "SELECT o.id, o.retail_minor, o.price_per_gb_minor FROM offerings o
+        "SELECT o.id, o.incomparable, o.retail_minor, o.price_per_gb_minor FROM offerings o
          WHERE o.coverage_id = ?1{filters}
          ORDER BY {} LIMIT {}",
         order_sql(q.sort, "o", "id"),
@@ -261,19 +281,26 @@ fn search_destinations(
         let mut rows = stmt.query(params_from_iter(values.iter()))?;
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
-            let retail: i64 = r.get(1)?;
-            let per_gb: Option<i64> = r.get(2)?;
+            let incomparable: bool = r.get(1)?;
+            let retail: i64 = r.get(2)?;
+            let per_gb: Option<i64> = r.get(3)?;
             candidates.push(match q.sort {
-                SearchSort::RetailPrice => (false, 0, retail, id),
-                SearchSort::PricePerGb => (per_gb.is_none(), per_gb.unwrap_or(0), retail, id),
+                SearchSort::RetailPrice => (incomparable, false, 0, retail, id),
+                SearchSort::PricePerGb => (
+                    incomparable,
+                    per_gb.is_none(),
+                    per_gb.unwrap_or(0),
+                    retail,
+                    id,
+                ),
             });
         }
     }
     candidates.sort_unstable();
-    candidates.dedup_by_key(|k| k.3);
+    candidates.dedup_by_key(|k| k.4);
     candidates.truncate(limit(q));
     // The winners' rows in one statement (one primary-key lookup each), then in winning order.
-    let ids: Vec<i64> = candidates.iter().map(|k| k.3).collect();
+    let ids: Vec<i64> = candidates.iter().map(|k| k.4).collect();
     let placeholders = vec!["?"; ids.len()].join(",");
     let sql = format!("SELECT {HIT_COLUMNS} FROM {HIT_FROM} WHERE o.id IN ({placeholders})");
     let values: Vec<Value> = ids.iter().map(|id| Value::Integer(*id)).collect();

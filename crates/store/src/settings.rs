@@ -70,6 +70,7 @@ impl Store {
         }
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        let selling_before = load(&tx)?.currency;
         for (k, v) in [
             ("desk_name", s.desk_name.as_str()),
             ("currency", s.currency.code()),
@@ -80,6 +81,10 @@ impl Store {
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 params![k, v],
             )?;
+        }
+        // Another selling currency prices the whole catalogue anew (other rates apply).
+        if s.currency != selling_before {
+            crate::retail::reprice_all(&tx, &crate::rates::load_price_list(&tx)?)?;
         }
         tx.commit()?;
         Ok(())

@@ -1,7 +1,7 @@
 //! Offerings as the Sell screen and `esimdesk search` list them.
 
 use esimdesk_core::{
-    ActivationType, Country, DataAllowance, Money, Offering, ProviderKind, Region,
+    ActivationType, Country, DataAllowance, ExchangeRate, Money, Offering, ProviderKind, Region,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -55,8 +55,15 @@ impl From<Offering> for OfferingView {
 pub struct SearchHit {
     pub account_id: String,
     pub offering: OfferingView,
-    /// What the customer pays, under the current markup rules.
+    /// What the customer pays: converted into the desk's selling currency where the agency has a
+    /// rate, then marked up.
     pub retail: Money,
+    /// The rate the cost was converted with (shown beside the price with its date); `None` when
+    /// no conversion was needed or possible.
+    pub rate: Option<ExchangeRate>,
+    /// `retail` is in the selling currency. `false`: the provider's currency has no rate, so the
+    /// price is in that currency, not comparable with the rest (listed after them).
+    pub comparable: bool,
     /// Retail per decimal GB in minor units; `None` for unlimited offerings.
     #[ts(type = "number | null")]
     pub price_per_gb_minor: Option<i64>,
@@ -72,6 +79,8 @@ impl From<esimdesk_store::SearchHit> for SearchHit {
             account_id: h.account_id,
             offering: h.offering.into(),
             retail: h.retail,
+            rate: h.rate,
+            comparable: h.comparable,
             price_per_gb_minor: h.price_per_gb_minor,
             fetched_at: h.fetched_at,
         }
