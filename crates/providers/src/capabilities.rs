@@ -52,6 +52,7 @@ pub struct Capabilities {
 pub fn of(kind: esimdesk_core::ProviderKind) -> Option<Capabilities> {
     match kind {
         esimdesk_core::ProviderKind::Esimgo => Some(crate::esimgo::CAPABILITIES),
+        esimdesk_core::ProviderKind::Telness => Some(crate::telness::CAPABILITIES),
         _ => None,
     }
 }

@@ -14,9 +14,11 @@ pub mod error;
 pub mod esimgo;
 mod esims;
 pub(crate) mod http;
+mod json_number;
 mod orders;
 pub mod provider;
 pub mod qr_bundle;
+pub mod telness;
 
 #[cfg(test)]
 mod test_server;

@@ -6,7 +6,6 @@
 //! `f64`). Where the reference documents two shapes (catalogue envelope or bare array, organisation
 //! envelope or bare object, `bundleState`/`bundleStatus`), both are accepted here.
 
-use rust_decimal::Decimal;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
@@ -14,57 +13,9 @@ use serde_json::value::RawValue;
 // ---------------------------------------------------------------------------------------------
 // Numbers
 
-/// A JSON number kept exact: parsed from the number's text as a decimal, never via `f64`.
 /// Money is in major units (`2.28`); the schema calls some fields `integer` but examples carry
-/// decimals. A numeric string (`"2.28"`) is accepted too, leniently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Number(pub Decimal);
-
-impl<'de> Deserialize<'de> for Number {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = Box::<RawValue>::deserialize(d)?;
-        let text = raw.get().trim();
-        let text = text
-            .strip_prefix('"')
-            .and_then(|t| t.strip_suffix('"'))
-            .map_or(text, str::trim);
-        parse_decimal(text).map(Number).ok_or_else(|| {
-            D::Error::custom(format!("expected a decimal number, found {}", clip(text)))
-        })
-    }
-}
-
-fn clip(text: &str) -> String {
-    text.chars().take(40).collect()
-}
-
-/// Parses JSON number text exactly (`2.28`, `-1`, `1e3`, `2.5E-1`).
-pub(super) fn parse_decimal(text: &str) -> Option<Decimal> {
-    if text.is_empty()
-        || !text
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
-    {
-        return None;
-    }
-    if text.contains(['e', 'E']) {
-        Decimal::from_scientific(text).ok()
-    } else {
-        // Refuses, rather than rounds, digits beyond what a Decimal holds.
-        Decimal::from_str_exact(text).ok()
-    }
-}
-
-impl Number {
-    /// A whole non-negative number (data quantities).
-    pub(super) fn as_u64(self) -> Option<u64> {
-        let n = self.0.normalize();
-        if n.scale() != 0 || n.is_sign_negative() {
-            return None;
-        }
-        u64::try_from(n.mantissa()).ok()
-    }
-}
+/// decimals: read exactly by the crate's shared [`Number`].
+pub(super) use crate::json_number::{Number, parse_decimal};
 
 /// A string id that some replies send as a number (`assignments[].id` is numeric text).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -342,35 +293,9 @@ pub(super) struct StatusMessage {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use super::*;
+    use rust_decimal::Decimal;
 
-    #[test]
-    fn money_is_read_from_the_number_text() {
-        let n: Number = serde_json::from_str("2.28").unwrap();
-        assert_eq!(n.0.to_string(), "2.28");
-        // Values f64 cannot hold exactly stay exact.
-        let n: Number = serde_json::from_str("12345678901234567.89").unwrap();
-        assert_eq!(n.0.to_string(), "12345678901234567.89");
-        let n: Number = serde_json::from_str("1.005").unwrap();
-        assert_eq!(n.0, Decimal::new(1005, 3));
-        // Digits beyond a Decimal's precision are refused, not rounded.
-        assert!(serde_json::from_str::<Number>("0.1000000000000000055511151231257827").is_err());
-        let n: Number = serde_json::from_str("3.9").unwrap();
-        assert_eq!(n.0, Decimal::new(39, 1));
-        let n: Number = serde_json::from_str("1e3").unwrap();
-        assert_eq!(n.as_u64(), Some(1000));
-        let n: Number = serde_json::from_str("\"12.40\"").unwrap();
-        assert_eq!(n.0, Decimal::new(1240, 2));
-        assert!(serde_json::from_str::<Number>("true").is_err());
-        assert!(serde_json::from_str::<Number>("\"abc\"").is_err());
-        let n: Number = serde_json::from_str("-1").unwrap();
-        assert_eq!(n.0, Decimal::NEGATIVE_ONE);
-        assert_eq!(n.as_u64(), None);
-        let n: Number = serde_json::from_str("1000.0").unwrap();
-        assert_eq!(n.as_u64(), Some(1000));
-        let n: Number = serde_json::from_str("1000.5").unwrap();
-        assert_eq!(n.as_u64(), None);
-    }
+    use super::*;
 
     #[test]
     fn ids_may_be_strings_or_numbers() {
