@@ -17,12 +17,13 @@ use {
     esimdesk_app::codes::CodeView,
     esimdesk_app::esims::{EsimDetail, UsageView},
     esimdesk_app::identifiers::IdentifierCheck,
+    esimdesk_app::rates::{RateInput, RatesImported},
     esimdesk_app::reconcile::Reconciled,
     esimdesk_app::status::AppStatus,
     esimdesk_app::top_up::TopUpInput,
     esimdesk_app::{
-        AppInfo, DeskSettings, Destination, EsimSummary, JournaledOrder, MarkupRule, MarkupScope,
-        ProviderKind, SearchHit,
+        AppInfo, DeskSettings, Destination, EsimSummary, ExchangeRate, JournaledOrder, MarkupRule,
+        MarkupScope, ProviderKind, SearchHit,
     },
 };
 
@@ -98,6 +99,13 @@ ipc! {
         settings::markup_rules() -> Vec<MarkupRule>;
         settings::set_markup_rule(rule: MarkupRule) -> ();
         settings::remove_markup_rule(scope: MarkupScope) -> ();
+        /// The agency's exchange rates (into any currency; those into the selling one apply).
+        settings::exchange_rates() -> Vec<ExchangeRate>;
+        /// Sets the rate from a currency into the selling currency; reprices the catalogue.
+        settings::set_exchange_rate(input: RateInput) -> ExchangeRate;
+        settings::remove_exchange_rate(from: String, to: String) -> ();
+        /// Imports a CSV rate table (columns from, rate, as_of, optionally to): all or nothing.
+        settings::import_exchange_rates(csv: String) -> RatesImported;
         catalogue::sync_catalogues() -> Vec<AccountSync>;
         catalogue::suggest_destinations(prefix: String) -> Vec<Destination>;
         /// A search as the agent typed it (sizes and prices as text, read by the app).

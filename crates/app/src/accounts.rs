@@ -68,10 +68,7 @@ pub async fn add_account(desk: &Desk, new: NewAccount) -> Result<AccountCheck, A
     let balance = if provider.capabilities().balance {
         Some(provider.balance().await?.available)
     } else {
-        // Without a balance call, a catalogue page is the cheapest real check of the key.
-        provider
-            .catalogue_page(&esimdesk_providers::CatalogueQuery::all(), None)
-            .await?;
+        provider.check_credentials().await?;
         None
     };
     desk.secrets().set(&id, &new.key)?;

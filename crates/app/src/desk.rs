@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use esimdesk_core::ProviderKind;
 use esimdesk_providers::esimgo::{EsimGo, EsimGoConfig};
+use esimdesk_providers::telness::{Telness, TelnessConfig};
 use esimdesk_providers::{Capabilities, Provider};
 use esimdesk_store::{ProviderAccount, Store};
 use secrecy::SecretString;
@@ -174,6 +175,7 @@ impl Desk {
 pub fn default_base_url(kind: ProviderKind) -> Option<&'static str> {
     match kind {
         ProviderKind::Esimgo => Some(esimdesk_providers::esimgo::DEFAULT_BASE_URL),
+        ProviderKind::Telness => Some(esimdesk_providers::telness::DEFAULT_BASE_URL),
         _ => None,
     }
 }
@@ -188,6 +190,11 @@ pub fn build_provider(
     })?;
     match account.provider {
         ProviderKind::Esimgo => Ok(Arc::new(EsimGo::new(EsimGoConfig::with_base_url(
+            url, key,
+        ))?)),
+        // The desk's customer at Telness and its Travel eSIM offering are left to the adapter: a
+        // new customer per sale (telness.md open point 16), the offering looked up once.
+        ProviderKind::Telness => Ok(Arc::new(Telness::new(TelnessConfig::with_base_url(
             url, key,
         ))?)),
         other => Err(AppError::ProviderNotAvailable(other)),

@@ -15,6 +15,7 @@ pub mod maintenance;
 pub mod orders;
 pub mod provisioning;
 pub mod purchase;
+pub mod rates;
 pub mod reconcile;
 pub mod secrets;
 pub mod settings;
@@ -29,8 +30,8 @@ pub use secrets::{EphemeralSecrets, SecretSource};
 
 // What the faces (window, CLI) name, so that they depend on this crate alone (ARCHITECTURE.md).
 pub use esimdesk_core::{
-    Country, DataAllowance, MarkupRule, MarkupScope, Money, OrderKind, OrderState, PackageState,
-    ProviderKind, Region, Rounding,
+    Country, DataAllowance, ExchangeRate, MarkupRule, MarkupScope, Money, OrderKind, OrderState,
+    PackageState, ProviderKind, Region, Rounding,
 };
 pub use esimdesk_providers::CatalogueQuery;
 pub use esimdesk_store::SearchQuery;

@@ -2,6 +2,7 @@
 //! is, whether the keychain is usable, the desk settings and how many orders await
 //! reconciliation. Works offline; reads no key.
 
+use esimdesk_core::ProviderKind;
 use esimdesk_store::KeychainStatus;
 use serde::Serialize;
 use ts_rs::TS;
@@ -73,6 +74,32 @@ pub struct AccountView {
     pub can_cancel: bool,
 }
 
+/// A provider the account form offers, as this version knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderChoice {
+    pub kind: ProviderKind,
+    pub name: String,
+    /// The live API's address (used when the form leaves it empty).
+    pub live_url: Option<String>,
+    /// This version has an adapter for it; `false`: shown as coming.
+    pub ready: bool,
+}
+
+/// Every provider, ready or not, in the order the form lists them.
+pub fn provider_choices() -> Vec<ProviderChoice> {
+    ProviderKind::ALL
+        .into_iter()
+        .map(|kind| ProviderChoice {
+            kind,
+            name: kind.display_name().to_owned(),
+            live_url: crate::desk::default_base_url(kind).map(str::to_owned),
+            ready: esimdesk_providers::capabilities::of(kind).is_some(),
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 #[serde(rename_all = "camelCase")]
@@ -84,6 +111,8 @@ pub struct AppStatus {
     pub restart_to_leave_demo: bool,
     pub keychain: KeychainView,
     pub accounts: Vec<AccountView>,
+    /// The providers an account can be added for.
+    pub providers: Vec<ProviderChoice>,
     pub freshness: Vec<CatalogueFreshness>,
     pub settings: DeskSettings,
     /// Orders reconciliation works on: sent but not settled (submitted, provisioning, unknown),
@@ -123,6 +152,7 @@ pub fn status(desk: &Desk, demo: bool, keychain: &KeychainStatus) -> Result<AppS
         restart_to_leave_demo: false,
         keychain: KeychainView::of(keychain),
         accounts,
+        providers: provider_choices(),
         freshness: crate::catalogue::freshness(desk)?,
         settings: store.desk_settings()?.into(),
         unsettled_orders: store.unsettled_orders()?.len(),

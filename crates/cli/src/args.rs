@@ -99,6 +99,10 @@ pub enum Command {
     /// eSIMs sold: usage and search.
     #[command(subcommand)]
     Esim(EsimCommand),
+    /// Exchange rates into the desk's selling currency (offerings in other currencies are
+    /// converted with them, then marked up; without a rate they keep their own currency).
+    #[command(subcommand)]
+    Rates(RatesCommand),
     /// Copy the whole database to FILE (SQLite online backup; safe while the app runs).
     Backup { file: PathBuf },
     /// Check the database's integrity.
@@ -171,18 +175,63 @@ pub struct QrOutput {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum RatesCommand {
+    /// Every rate, with its date.
+    #[command(after_help = "JSON: [{ from, to, rate, asOf }] (rate as decimal text).")]
+    List(JsonFlag),
+    /// Set the rate of a currency into the selling currency; reprices the catalogue.
+    #[command(
+        after_help = "Examples:\n  esimdesk rates set EUR 1.0843 --as-of 2026-11-30\n  \
+        esimdesk rates set SEK 0.0921\n\n\
+        RATE is how many units of the selling currency one unit of CURRENCY buys.\n\
+        JSON: { from, to, rate, asOf }."
+    )]
+    Set {
+        /// The currency converted (ISO 4217, e.g. EUR).
+        currency: String,
+        rate: String,
+        /// The day the rate is from (YYYY-MM-DD); default today.
+        #[arg(long)]
+        as_of: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Remove a rate; offerings in that currency go back to their own currency.
+    Remove {
+        currency: String,
+        /// The currency it converted into; default the selling currency.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Import a CSV rate table: all rates or none.
+    #[command(
+        after_help = "Example file:\n  from,rate,as_of\n  EUR,1.0843,2026-11-30\n  \
+        SEK,0.0921,2026-11-30\n\n\
+        Columns in any order; an optional `to` column names the target currency (default the\n\
+        selling currency). A line that does not read is named and nothing is imported.\n\
+        JSON: { rates, intoSellingCurrency }."
+    )]
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ProvidersCommand {
     /// Add (or replace) a provider account. The key is read from standard input or a prompt —
     /// never from the command line, where it would land in shell history.
     #[command(
         after_help = "Examples:\n  esimdesk providers add esimgo            (prompts for the key)\n  \
         printf '%s' \"$KEY\" | esimdesk providers add esimgo --base-url http://127.0.0.1:8080/v2.4\n\n\
-        The key is tested with a real call (the account balance) before anything is stored; it goes\n\
+        The key is tested with a real call (the account balance, or the cheapest read where the\n\
+        provider has no balance) before anything is stored; it goes\n\
         to the OS keychain (service esim-desk), the database keeps only the account.\n\
         JSON: { account: { id, provider, label, baseUrl, createdAt }, balance }."
     )]
     Add {
-        /// esimgo (telness, truphone and itt are coming).
+        /// esimgo or telness (truphone and itt are coming).
         provider: String,
         /// The API's address; defaults to the provider's live API.
         #[arg(long)]

@@ -172,6 +172,15 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
         Err(self.unsupported("cancelling"))
     }
 
+    /// The cheapest real call that proves the credentials work (the account form tests them on
+    /// save). By default a first catalogue page; providers with a balance are tested with it by
+    /// the app, and others may know a cheaper call.
+    async fn check_credentials(&self) -> Result<(), ProviderError> {
+        self.catalogue_page(&CatalogueQuery::all(), None)
+            .await
+            .map(|_| ())
+    }
+
     /// The prepaid account balance (also a cheap "test connection").
     async fn balance(&self) -> Result<AccountBalance, ProviderError> {
         Err(self.unsupported("reading the account balance"))

@@ -4,6 +4,7 @@ import type { AppInfo } from "./AppInfo";
 import type { CatalogueFreshness } from "./CatalogueFreshness";
 import type { DeskSettings } from "./DeskSettings";
 import type { KeychainView } from "./KeychainView";
+import type { ProviderChoice } from "./ProviderChoice";
 
 export type AppStatus = { info: AppInfo, 
 /**
@@ -13,7 +14,11 @@ demo: boolean,
 /**
  * A real provider account was added during demo mode; restarting leaves demo mode.
  */
-restartToLeaveDemo: boolean, keychain: KeychainView, accounts: Array<AccountView>, freshness: Array<CatalogueFreshness>, settings: DeskSettings, 
+restartToLeaveDemo: boolean, keychain: KeychainView, accounts: Array<AccountView>, 
+/**
+ * The providers an account can be added for.
+ */
+providers: Array<ProviderChoice>, freshness: Array<CatalogueFreshness>, settings: DeskSettings, 
 /**
  * Orders reconciliation works on: sent but not settled (submitted, provisioning, unknown),
  * or completed with activation codes still to fetch.

@@ -3,4 +3,4 @@
 /**
  * The milestones of a checkout, for progress and for the crash tests.
  */
-export type CheckoutStep = "journaled" | "validated" | "submitting" | "answered" | "recorded" | "delivered";
+export type CheckoutStep = "journaled" | "validated" | "submitting" | "answered" | "provisioning" | "recorded" | "delivered";

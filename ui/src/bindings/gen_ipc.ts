@@ -13,11 +13,14 @@ import type { DeskSettings } from "./DeskSettings";
 import type { Destination } from "./Destination";
 import type { EsimDetail } from "./EsimDetail";
 import type { EsimSummary } from "./EsimSummary";
+import type { ExchangeRate } from "./ExchangeRate";
 import type { IdentifierCheck } from "./IdentifierCheck";
 import type { JournaledOrder } from "./JournaledOrder";
 import type { MarkupRule } from "./MarkupRule";
 import type { MarkupScope } from "./MarkupScope";
 import type { ProviderKind } from "./ProviderKind";
+import type { RateInput } from "./RateInput";
+import type { RatesImported } from "./RatesImported";
 import type { Reconciled } from "./Reconciled";
 import type { RevokeInput } from "./RevokeInput";
 import type { RevokeOutcome } from "./RevokeOutcome";
@@ -49,6 +52,13 @@ export const commands = {
   markupRules: () => invoke<Array<MarkupRule>>("markup_rules"),
   setMarkupRule: (rule: MarkupRule) => invoke<null>("set_markup_rule", { rule }),
   removeMarkupRule: (scope: MarkupScope) => invoke<null>("remove_markup_rule", { scope }),
+  /** The agency's exchange rates (into any currency; those into the selling one apply). */
+  exchangeRates: () => invoke<Array<ExchangeRate>>("exchange_rates"),
+  /** Sets the rate from a currency into the selling currency; reprices the catalogue. */
+  setExchangeRate: (input: RateInput) => invoke<ExchangeRate>("set_exchange_rate", { input }),
+  removeExchangeRate: (from: string, to: string) => invoke<null>("remove_exchange_rate", { from, to }),
+  /** Imports a CSV rate table (columns from, rate, as_of, optionally to): all or nothing. */
+  importExchangeRates: (csv: string) => invoke<RatesImported>("import_exchange_rates", { csv }),
   syncCatalogues: () => invoke<Array<AccountSync>>("sync_catalogues"),
   suggestDestinations: (prefix: string) => invoke<Array<Destination>>("suggest_destinations", { prefix }),
   /** A search as the agent typed it (sizes and prices as text, read by the app). */

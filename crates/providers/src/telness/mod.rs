@@ -16,7 +16,7 @@
 //!   are the order's `createdEntities.subscriptions[]`, each read for its ICCID, and their codes
 //!   come from `GET /subscriptions/{id}/esim/qrcode` ([`Provider::activation_codes`]).
 //! - An eSIM is addressed by its subscription id ([`EsimHandle::provider_ref`]).
-//! - No balance is documented: [`Telness::check_credentials`] is the "test connection".
+//! - No balance is documented: [`Provider::check_credentials`] is the "test connection".
 
 mod assumed;
 mod catalogue;
@@ -157,15 +157,6 @@ impl Telness {
     }
 
     /// "Test connection": Telness documents no balance, so the cheapest real check is the
-    /// Travel eSIM subscription offering every sale needs (`GET
-    /// /product-offerings?categories=TRAVEL_ESIM`, cached for the sales that follow). `Ok`: the
-    /// key works and this account can sell Travel eSIMs.
-    pub async fn check_credentials(&self) -> Result<(), ProviderError> {
-        catalogue::find_subscription_offering(self)
-            .await
-            .map(|_| ())
-    }
-
     /// Sends a call and maps any failure with Telness's rules.
     async fn send(&self, call: &Call, op: Op) -> Result<Reply, ProviderError> {
         self.http
@@ -239,6 +230,15 @@ fn parse<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ProviderErro
 impl Provider for Telness {
     fn kind(&self) -> ProviderKind {
         ProviderKind::Telness
+    }
+
+    /// No balance is documented: the "test connection" reads the Travel eSIM subscription
+    /// offering every sale needs (`GET /product-offerings?categories=TRAVEL_ESIM`, cached for the
+    /// sales that follow). `Ok`: the key works and this account can sell Travel eSIMs.
+    async fn check_credentials(&self) -> Result<(), ProviderError> {
+        catalogue::find_subscription_offering(self)
+            .await
+            .map(|_| ())
     }
 
     fn capabilities(&self) -> Capabilities {
