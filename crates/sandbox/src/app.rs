@@ -1,6 +1,9 @@
-//! State shared by every simulated API and the admin API of one sandbox run.
+//! State shared by every simulated API and the admin API of one sandbox run: the services all
+//! providers use (clock, faults, rate limiter, latency, request log, admin token) and the
+//! registry of simulators, each holding its own state behind its own lock.
 
 use std::net::IpAddr;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -8,8 +11,8 @@ use crate::admin::RequestLog;
 use crate::catalogue::Catalogue;
 use crate::clock::SandboxClock;
 use crate::config::SandboxConfig;
-use crate::esimgo::state::{EsimGo, Settings};
 use crate::faults::FaultSet;
+use crate::providers::Providers;
 use crate::ratelimit::{RateLimiter, Window};
 
 #[derive(Debug)]
@@ -20,12 +23,37 @@ pub struct Shared {
     pub faults: Mutex<FaultSet>,
     pub limiter: Mutex<RateLimiter>,
     pub base_latency: Mutex<Duration>,
-    pub esimgo: Mutex<EsimGo>,
     /// Every provider request and its status, for tests ([`crate::Admin::requests`]).
     pub requests: Mutex<RequestLog>,
+    /// The simulated providers.
+    pub providers: Providers,
 }
 
 pub type AppState = Arc<Shared>;
+
+/// What one simulator's handlers are given: the shared services (through `Deref`) and that
+/// simulator alone, so a handler cannot reach another provider's state by mistake.
+#[derive(Debug)]
+pub struct Ctx<P> {
+    pub shared: AppState,
+    pub sim: Arc<P>,
+}
+
+impl<P> Clone for Ctx<P> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            sim: Arc::clone(&self.sim),
+        }
+    }
+}
+
+impl<P> Deref for Ctx<P> {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
+}
 
 /// Locks a mutex, carrying on after a panic elsewhere (state stays usable for a simulator).
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -38,15 +66,6 @@ impl Shared {
             let now = time::OffsetDateTime::now_utc();
             now.replace_nanosecond(0).unwrap_or(now)
         });
-        let settings = Settings {
-            api_key: config.esimgo_api_key.clone(),
-            smdp_address: config.smdp_address.clone(),
-            initial_balance_cents: config.initial_balance_cents,
-            processing_delay: config.processing_delay,
-            lapse_after: config.lapse_after,
-            auto_usage: config.auto_usage,
-            seed: config.seed,
-        };
         let mut faults = FaultSet::default();
         for spec in &config.faults {
             faults.add(spec.clone());
@@ -57,14 +76,10 @@ impl Shared {
             faults: Mutex::new(faults),
             limiter: Mutex::new(RateLimiter::new(config.rate_limit_per_second)),
             base_latency: Mutex::new(config.base_latency),
-            esimgo: Mutex::new(EsimGo::new(settings, catalogue)),
             requests: Mutex::new(RequestLog::default()),
+            providers: Providers::new(&config, catalogue),
             config,
         }
-    }
-
-    pub fn esimgo_api_key(&self) -> &str {
-        &self.config.esimgo_api_key
     }
 
     pub fn rate_check(&self, ip: Option<IpAddr>, consume: bool) -> Window {

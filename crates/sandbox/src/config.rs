@@ -5,9 +5,11 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::faults::FaultSpec;
+use crate::telness::TelnessConfig;
 
-/// Simulated data use: once an eSIM's bundle is ready, the customer "installs" it after
-/// `start_after` and then uses `bytes_per_day` while the sandbox clock advances.
+/// Simulated data use, for every provider: once an eSIM's bundle (package) is ready, the
+/// customer "installs" it after `start_after` and then uses `bytes_per_day` while the sandbox
+/// clock advances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AutoUsage {
     pub start_after: Duration,
@@ -36,17 +38,17 @@ pub struct SandboxConfig {
     pub esimgo_api_key: String,
     /// Token for the `/_admin` API (header `X-Admin-Token`); `None` mints a random one.
     pub admin_token: Option<String>,
-    /// Opening organisation balance in US cents.
+    /// Opening eSIM Go organisation balance in US cents.
     pub initial_balance_cents: i64,
-    /// SM-DP+ host name of minted eSIMs (a bare FQDN).
+    /// SM-DP+ host name of eSIMs minted by eSIM Go (a bare FQDN).
     pub smdp_address: String,
     /// Requests per second per client IP; `None` switches enforcement off (headers still sent).
     pub rate_limit_per_second: Option<u32>,
     /// Latency added to every provider API request (on top of injected faults).
     pub base_latency: Duration,
-    /// Time a new assignment spends in `processing` before it is `queued`.
+    /// Time a new eSIM Go assignment spends in `processing` before it is `queued`.
     pub processing_delay: Duration,
-    /// A bundle never started within this time lapses.
+    /// An eSIM Go bundle never started within this time lapses.
     pub lapse_after: Duration,
     /// Automatic data use as the clock advances; `None` means data is only used via the admin API.
     pub auto_usage: Option<AutoUsage>,
@@ -56,6 +58,9 @@ pub struct SandboxConfig {
     pub clock_follows_wall: bool,
     /// Faults active from the start (and again after an admin reset).
     pub faults: Vec<FaultSpec>,
+    /// The Telness Connect simulator: its key, its demo customer, its order lifecycle. (The
+    /// eSIM Go fields above stay flat, as callers already spell them.)
+    pub telness: TelnessConfig,
 }
 
 impl Default for SandboxConfig {
@@ -76,6 +81,7 @@ impl Default for SandboxConfig {
             start_time: None,
             clock_follows_wall: true,
             faults: Vec::new(),
+            telness: TelnessConfig::default(),
         }
     }
 }

@@ -2,6 +2,10 @@
 //! forced error statuses, malformed JSON bodies, and dropped connections — before handling, or
 //! after the request's change was committed (esimgo.md §6.5, §14.8).
 //!
+//! Every simulated provider runs its requests through [`run`] (its own gate first checks the
+//! credential), so a fault's `path` can name any provider's routes; the body of a forced error
+//! status is written in that provider's own error shape (an [`ErrorBody`]).
+//!
 //! A fault can be limited to one eSIM Go order type (`orderType`): the dry run
 //! (`"type": "validate"`) and the purchase (`"type": "transaction"`) are both
 //! `POST /v2.4/orders` and differ only in the body, so the body of every such request is read
@@ -18,14 +22,13 @@ use axum::body::{Body, HttpBody};
 use axum::extract::{OriginalUri, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use hyper::body::{Frame, SizeHint};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 use crate::app::{AppState, lock};
-use crate::esimgo::{ApiError, Committed, PREFIX};
 
 /// The order types of `POST /v2.4/orders` a fault can be limited to.
 pub const ORDER_TYPES: [&str; 2] = ["validate", "transaction"];
@@ -336,6 +339,16 @@ impl FaultSet {
     }
 }
 
+/// A response marker: this request changed state (used by the drop-after-commit fault). A
+/// simulator's handler adds it (as an `Extension`) to the response of every request that
+/// committed a change, and only to those: a replayed or refused request carries none.
+#[derive(Debug, Clone, Copy)]
+pub struct Committed;
+
+/// How a provider writes an error the sandbox answers on its behalf (an injected status, or a
+/// connection that cannot be dropped): status and message in, that provider's error body out.
+pub type ErrorBody = fn(StatusCode, &str) -> Response;
+
 /// Lets a handler close its own connection without answering.
 #[derive(Debug, Clone, Default)]
 pub struct ConnKill(pub Arc<Notify>);
@@ -346,7 +359,7 @@ impl ConnKill {
     }
 }
 
-async fn drop_connection(kill: Option<ConnKill>) -> Response {
+async fn drop_connection(kill: Option<ConnKill>, error_body: ErrorBody) -> Response {
     match kill {
         Some(kill) => {
             tracing::info!("fault injection: dropping the connection");
@@ -354,13 +367,23 @@ async fn drop_connection(kill: Option<ConnKill>) -> Response {
             // The connection task drops this future together with the connection.
             std::future::pending::<Response>().await
         }
-        None => ApiError::internal("connection cannot be dropped here").into_response(),
+        None => error_body(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "connection cannot be dropped here",
+        ),
     }
 }
 
 /// Runs a provider request through the active faults. `order_type` is the `type` of a
-/// `POST /v2.4/orders` body, read by the caller ([`read_order_type`]).
-pub async fn run(app: &AppState, req: Request, next: Next, order_type: Option<&str>) -> Response {
+/// `POST /v2.4/orders` body, read by the caller ([`read_order_type`]); `error_body` writes a
+/// forced status in the provider's error shape.
+pub async fn run(
+    app: &AppState,
+    req: Request,
+    next: Next,
+    order_type: Option<&str>,
+    error_body: ErrorBody,
+) -> Response {
     let method = req.method().as_str().to_owned();
     // Inside a nested router the URI lost its prefix; match on the path the client sent.
     let path = req
@@ -380,14 +403,14 @@ pub async fn run(app: &AppState, req: Request, next: Next, order_type: Option<&s
             message,
         }) => {
             tracing::info!(%status, %path, "fault injection: forced status");
-            let mut r = ApiError::new(status, message).into_response();
+            let mut r = error_body(status, &message);
             if let Some(secs) = retry_after {
                 r.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             return r;
         }
-        Some(Before::Drop) => return drop_connection(kill).await,
+        Some(Before::Drop) => return drop_connection(kill, error_body).await,
         None => {}
     }
     let response = next.run(req).await;
@@ -398,18 +421,10 @@ pub async fn run(app: &AppState, req: Request, next: Next, order_type: Option<&s
             if response.extensions().get::<Committed>().is_some() && lock(&app.faults).take(id) =>
         {
             tracing::info!(%path, "fault injection: change committed, response dropped");
-            drop_connection(kill).await
+            drop_connection(kill, error_body).await
         }
         _ => response,
     }
-}
-
-/// Whether this is `POST /v2.4/orders`, the dry run or the purchase.
-pub fn is_order_post(method: &str, path: &str) -> bool {
-    method.eq_ignore_ascii_case("POST")
-        && path
-            .strip_prefix(PREFIX)
-            .is_some_and(|rest| rest == "/orders")
 }
 
 /// The `type` of a `POST /orders` body, read up to [`ORDER_BODY_LIMIT`]; the request goes on
@@ -545,6 +560,7 @@ async fn without_esim_details(response: Response) -> Response {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::esimgo::is_order_post;
 
     #[test]
     fn counts_and_matching() {

@@ -5,13 +5,19 @@
 //! let sandbox = esimdesk_sandbox::start(esimdesk_sandbox::SandboxConfig::for_tests()).await?;
 //! let base = sandbox.esimgo_base_url(); // http://127.0.0.1:PORT/v2.4
 //! let key = sandbox.esimgo_api_key().to_owned(); // send as X-API-Key
+//! let telness = sandbox.telness_base_url(); // http://127.0.0.1:PORT/telness/api/v2
+//! let telness_key = sandbox.telness_api_key().to_owned(); // send as X-API-Key
 //! sandbox.admin().advance_clock(std::time::Duration::from_secs(86_400));
+//! let telness_orders = sandbox.admin().telness().orders();
 //! sandbox.shutdown().await;
-//! # let _ = (base, key); Ok(()) }
+//! # let _ = (base, key, telness, telness_key, telness_orders); Ok(()) }
 //! ```
 //!
 //! From synchronous code use [`start_blocking`], which runs the server on its own thread.
-
+//!
+//! One server simulates every provider at once, each under its own path prefix (eSIM Go at
+//! `/v2.4`, Telness Connect at `/telness/api/v2`), sharing the clock, faults, request log and
+//! admin API.
 //!
 //! What tests, benchmarks and demo mode use is exported here, by name; the modules are private, so
 //! the simulators' insides (routes, state, wire types) can change without breaking a caller.
@@ -24,18 +30,30 @@ mod config;
 mod error;
 mod esimgo;
 mod faults;
+mod ids;
 mod money;
+mod providers;
 mod ratelimit;
 mod server;
+mod telness;
 
 // Starting one, and its handles.
 pub use config::{AutoUsage, SandboxConfig};
 pub use error::SandboxError;
 pub use server::{BlockingSandbox, RunningSandbox, SandboxHandle, start, start_blocking};
+pub use telness::config::{
+    DEMO_API_KEY as TELNESS_DEMO_API_KEY, DEMO_CUSTOMER_ID as TELNESS_DEMO_CUSTOMER_ID,
+};
+pub use telness::{TelnessConfig, TelnessFulfilment, TelnessOutcome};
 
 // Steering it from a test: clock, balance, faults, and what it recorded.
-pub use admin::{Admin, AdminError, RecordedEsim, RecordedLine, RecordedOrder, RequestRecord};
+pub use admin::{Admin, AdminError, RequestRecord};
+pub use esimgo::admin::{RecordedEsim, RecordedLine, RecordedOrder};
 pub use faults::{ActiveFault, FaultKind, FaultSpec, ORDER_BODY_LIMIT};
+pub use telness::admin::{
+    TelnessAdmin, TelnessLineRecord, TelnessOrderRecord, TelnessPackageRecord,
+    TelnessSubscriptionRecord,
+};
 
 // The generated catalogue (for benchmarks that need the same data without a server).
 pub use catalogue::{

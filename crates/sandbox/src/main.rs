@@ -1,20 +1,26 @@
 //! `esim-sandbox`: serves the provider simulators on 127.0.0.1 and prints one JSON line per
-//! provider (`{"provider","base_url","api_key","admin_url","admin_token"}`) once listening.
+//! provider (`{"provider","base_url", <demo credential fields>, "credential","admin_url",
+//! "admin_token"}`) once listening. `credential` is the exact text `esimdesk providers add
+//! <provider> --base-url <base_url>` reads on standard input.
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use esimdesk_sandbox::{AutoUsage, FaultSpec, SandboxConfig, parse_cents};
+use esimdesk_sandbox::{
+    AutoUsage, FaultSpec, SandboxConfig, TelnessConfig, TelnessOutcome, parse_cents,
+};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "esim-sandbox",
     version,
-    about = "Local simulators of the eSIM providers' HTTP APIs (eSIM Go v2.4), for tests, benchmarks and demo mode.",
-    long_about = "Serves the simulators on 127.0.0.1 and, once listening, prints one JSON line per provider to stdout: \
-{\"provider\":\"esimgo\",\"base_url\":\"http://127.0.0.1:PORT/v2.4\",\"api_key\":\"...\",\"admin_url\":\"http://127.0.0.1:PORT/_admin\",\"admin_token\":\"...\"}. \
+    about = "Local simulators of the eSIM providers' HTTP APIs (eSIM Go v2.4, Telness Connect v2), for tests, benchmarks and demo mode.",
+    long_about = "Serves the simulators on 127.0.0.1 and, once listening, prints one JSON line per provider to stdout, e.g. \
+{\"provider\":\"esimgo\",\"base_url\":\"http://127.0.0.1:PORT/v2.4\",\"api_key\":\"...\",\"credential\":\"...\",\"admin_url\":\"http://127.0.0.1:PORT/_admin\",\"admin_token\":\"...\"} \
+and {\"provider\":\"telness\",\"base_url\":\"http://127.0.0.1:PORT/telness/api/v2\",\"api_key\":\"...\",\"customer_id\":\"...\",\"credential\":\"...\",...}. \
+`credential` is what `esimdesk providers add <provider> --base-url <base_url>` reads on standard input. \
 Serves until SIGINT or SIGTERM (or standard input closes, with --exit-on-stdin-eof). Logs go to stderr (RUST_LOG)."
 )]
 struct Cli {
@@ -45,10 +51,20 @@ struct Cli {
     /// Latency added to every provider request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
-    /// Seconds a new bundle assignment stays in `processing`.
+    /// Seconds a new eSIM Go bundle assignment stays in `processing`.
     #[arg(long, default_value_t = 0)]
     processing_secs: u64,
-    /// Simulated data use per day of an active bundle, in MB; 0 = only through the admin API.
+    /// Telness Connect API key the sandbox accepts (X-API-Key).
+    #[arg(long, default_value = esimdesk_sandbox::TELNESS_DEMO_API_KEY)]
+    telness_api_key: String,
+    /// Seconds a submitted Telness order stays SUBMITTED, then PROCESSING (e.g. 1,2).
+    #[arg(long, value_name = "SUBMITTED,PROCESSING", default_value = "1,2")]
+    telness_delays: String,
+    /// How submitted Telness orders end: complete, stay-processing or cancel.
+    #[arg(long, default_value = "complete", value_parser = ["complete", "stay-processing", "cancel"])]
+    telness_outcome: String,
+    /// Simulated data use per day of an active bundle or package, in MB (of 1,000,000 bytes);
+    /// 0 = only through the admin API.
     #[arg(long, default_value_t = 250)]
     usage_mb_per_day: u64,
     /// Freeze the sandbox clock (it then moves only through the admin API).
@@ -72,6 +88,16 @@ impl Cli {
             .iter()
             .map(|f| serde_json::from_str::<FaultSpec>(f).map_err(|e| format!("--fault {f}: {e}")))
             .collect::<Result<Vec<_>, _>>()?;
+        let (processing, completion) = self
+            .telness_delays
+            .split_once(',')
+            .and_then(|(a, b)| Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?)))
+            .ok_or_else(|| "--telness-delays: two whole numbers of seconds, e.g. 1,2".to_owned())?;
+        let outcome = match self.telness_outcome.as_str() {
+            "stay-processing" => TelnessOutcome::StayProcessing,
+            "cancel" => TelnessOutcome::Cancel,
+            _ => TelnessOutcome::Complete,
+        };
         Ok(SandboxConfig {
             port: self.port,
             seed: self.seed,
@@ -89,6 +115,13 @@ impl Cli {
             }),
             clock_follows_wall: !self.frozen_clock,
             faults,
+            telness: TelnessConfig {
+                api_key: self.telness_api_key.clone(),
+                processing_after: Duration::from_secs(processing),
+                completion_delay: Duration::from_secs(completion),
+                outcome,
+                ..TelnessConfig::default()
+            },
             ..SandboxConfig::default()
         })
     }
@@ -138,9 +171,11 @@ async fn run(config: SandboxConfig, exit_on_stdin_eof: bool) -> ExitCode {
     {
         let mut out = std::io::stdout().lock();
         for line in sandbox.provider_lines() {
-            if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
-                eprintln!("esim-sandbox: cannot write to stdout");
-                return ExitCode::FAILURE;
+            // A harness may read only the line it needs and close the pipe: the server keeps
+            // serving (it is told to stop by a signal or, with --exit-on-stdin-eof, by stdin).
+            if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+                tracing::warn!(error = %e, "cannot write the provider lines to stdout");
+                break;
             }
         }
     }

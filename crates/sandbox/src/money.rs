@@ -1,6 +1,7 @@
-//! Exact money for the simulators: integer US cents, written on the wire as a JSON number in
-//! major units (`1.65`). The JSON number is produced from the nearest `f64`, whose shortest
-//! representation is exactly the two-decimal value for every amount below 2^53 cents.
+//! Exact money for the simulators: integer cents (eSIM Go in USD, Telness in EUR), written on
+//! the wire as a JSON number in major units (`1.65`). The JSON number is produced from the
+//! nearest `f64`, whose shortest representation is exactly the two-decimal value for every
+//! amount below 2^53 cents.
 
 use serde::{Serialize, Serializer};
 

@@ -22,8 +22,9 @@ use crate::app::{AppState, Shared};
 use crate::catalogue;
 use crate::config::SandboxConfig;
 use crate::error::SandboxError;
-use crate::esimgo;
 use crate::faults::ConnKill;
+use crate::providers;
+use crate::{esimgo, telness};
 
 /// Where a running sandbox listens and how to reach each simulated provider.
 #[derive(Debug, Clone)]
@@ -42,13 +43,49 @@ impl SandboxHandle {
         format!("http://{}", self.addr)
     }
 
+    /// The ids of the simulated providers, in the order of [`SandboxHandle::provider_lines`]:
+    /// `["esimgo", "telness"]`.
+    pub fn provider_ids(&self) -> Vec<&'static str> {
+        self.shared.providers.all().iter().map(|p| p.id()).collect()
+    }
+
+    /// The base URL of provider `id`'s simulated API (what `--base-url` takes), or `None` for
+    /// a provider the sandbox does not simulate.
+    pub fn provider_base_url(&self, id: &str) -> Option<String> {
+        let provider = self.shared.providers.find(id)?;
+        Some(format!("{}{}", self.base_url(), provider.prefix()))
+    }
+
+    /// The credential of provider `id`: the exact text `esimdesk providers add <id>` reads on
+    /// standard input.
+    pub fn provider_credential(&self, id: &str) -> Option<String> {
+        let provider = self.shared.providers.find(id)?;
+        Some(provider.credential().to_owned())
+    }
+
     /// `http://127.0.0.1:PORT/v2.4`
     pub fn esimgo_base_url(&self) -> String {
         format!("{}{}", self.base_url(), esimgo::PREFIX)
     }
 
     pub fn esimgo_api_key(&self) -> &str {
-        self.shared.esimgo_api_key()
+        self.shared.providers.esimgo.api_key()
+    }
+
+    /// `http://127.0.0.1:PORT/telness/api/v2` (the real one is
+    /// `https://connect.telnesstech.com/api/v2`).
+    pub fn telness_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), telness::PREFIX)
+    }
+
+    /// The key Telness Connect accepts in `X-API-Key`.
+    pub fn telness_api_key(&self) -> &str {
+        self.shared.providers.telness.api_key()
+    }
+
+    /// The existing Telness customer a desk orders for (`customer.customerId`).
+    pub fn telness_customer_id(&self) -> &str {
+        self.shared.providers.telness.customer_id()
     }
 
     /// `http://127.0.0.1:PORT/_admin`
@@ -66,15 +103,29 @@ impl SandboxHandle {
         Admin::new(Arc::clone(&self.shared))
     }
 
-    /// One JSON object per simulated provider, as the CLI prints them.
+    /// One JSON object per simulated provider, as the binary prints them: `provider`,
+    /// `base_url`, the provider's demo credential fields (e.g. `api_key`), `credential` (the
+    /// exact text `esimdesk providers add <provider> --base-url <base_url>` reads on standard
+    /// input), `admin_url` and `admin_token`.
     pub fn provider_lines(&self) -> Vec<serde_json::Value> {
-        vec![serde_json::json!({
-            "provider": "esimgo",
-            "base_url": self.esimgo_base_url(),
-            "api_key": self.esimgo_api_key(),
-            "admin_url": self.admin_url(),
-            "admin_token": self.admin_token(),
-        })]
+        self.shared
+            .providers
+            .all()
+            .iter()
+            .map(|p| {
+                let mut line = serde_json::Map::new();
+                line.insert("provider".to_owned(), p.id().into());
+                line.insert(
+                    "base_url".to_owned(),
+                    format!("{}{}", self.base_url(), p.prefix()).into(),
+                );
+                line.extend(p.line_fields());
+                line.insert("credential".to_owned(), p.credential().into());
+                line.insert("admin_url".to_owned(), self.admin_url().into());
+                line.insert("admin_token".to_owned(), self.admin_token().into());
+                serde_json::Value::Object(line)
+            })
+            .collect()
     }
 }
 
@@ -155,14 +206,7 @@ fn check_config(config: &SandboxConfig) -> Result<(), SandboxError> {
             .check()
             .map_err(|e| SandboxError::Config(format!("fault {fault:?}: {e}")))?;
     }
-    if config.esimgo_api_key.trim().is_empty() {
-        return Err(SandboxError::Config(
-            "the eSIM Go API key is empty".to_owned(),
-        ));
-    }
-    esimdesk_core::ActivationCode::new(&config.smdp_address, "TEST", None, false).map_err(|e| {
-        SandboxError::Config(format!("SM-DP+ address {:?}: {e}", config.smdp_address))
-    })?;
+    providers::check_config(config)?;
     if config.admin_token.as_deref().is_some_and(|t| t.is_empty()) {
         return Err(SandboxError::Config("the admin token is empty".to_owned()));
     }
@@ -171,8 +215,11 @@ fn check_config(config: &SandboxConfig) -> Result<(), SandboxError> {
 
 /// All simulated APIs and the admin API.
 pub fn build_router(shared: AppState) -> Router {
-    Router::new()
-        .merge(esimgo::router(Arc::clone(&shared)))
+    let mut router = Router::new();
+    for provider in shared.providers.all() {
+        router = router.merge(provider.api_router(Arc::clone(&shared)));
+    }
+    router
         .merge(admin::router(Arc::clone(&shared)))
         .fallback(fallback)
         .with_state(shared)

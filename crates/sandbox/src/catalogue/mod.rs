@@ -17,6 +17,8 @@ use std::collections::{HashMap, HashSet};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::ids::fnv1a;
+
 pub use countries::{COUNTRIES, CountryInfo, REGIONS, RegionInfo};
 
 /// Smallest catalogue the generator makes.
@@ -346,13 +348,6 @@ fn data_name(data: DataAllowance) -> String {
 
 fn bundle_name(cov: Coverage, (data, days): Product, version: &str) -> String {
     format!("esim_{}_{days}D_{}_{version}", data_name(data), cov.code())
-}
-
-/// FNV-1a, to derive a per-bundle stream from the seed and the bundle name.
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 fn make_bundle(seed: u64, cov: Coverage, (data, days): Product, version: &'static str) -> Bundle {

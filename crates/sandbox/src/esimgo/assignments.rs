@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use esimdesk_core::ActivationCode;
 use esimdesk_core::qr::{QrOptions, render_png};
 
+use super::Ctx;
 use super::esims::install_links;
 use super::model::ProfileStatus;
 use super::wire::InstallDetails;
 use super::{ApiError, Params};
-use crate::app::{AppState, lock};
 use crate::clock::rfc3339;
 
 /// Smallest side of the QR code PNGs in the ZIP, in pixels.
@@ -100,7 +100,7 @@ pub fn zip_bytes(rows: &[Row], csv_name: &str) -> Result<Vec<u8>, ApiError> {
 }
 
 pub async fn export(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     headers: HeaderMap,
     params: Params,
 ) -> Result<Response, ApiError> {
@@ -118,7 +118,7 @@ pub async fn export(
     let additional = params.get("additionalFields").map(str::to_owned);
     let now = app.clock.now();
     let rows = {
-        let mut st = lock(&app.esimgo);
+        let mut st = app.sim.lock();
         let mut wanted: Vec<(usize, String)> = Vec::new();
         for reference in &references {
             let order = st.order(reference)?;

@@ -6,21 +6,21 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use time::OffsetDateTime;
 
+use super::Ctx;
 use super::model::{BundleState, InventoryItem, Source};
 use super::state::{EsimGo, REFUND_DAYS};
 use super::wire::{Assignments, EsimBundle, EsimBundles, Status};
 use super::{ApiError, Committed, Params};
-use crate::app::{AppState, lock};
 
 pub async fn list(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     Path(iccid): Path<String>,
     params: Params,
 ) -> Result<Json<EsimBundles>, ApiError> {
     let include_used = params.bool("includeUsed")?;
     let limit = usize::try_from(params.int("limit", 15, 1..=200)?).unwrap_or(15);
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let e = st.esim_index(&iccid)?;
     st.sync_esim(e, now);
     let esim = st.esim(e)?;
@@ -60,11 +60,11 @@ pub async fn list(
 }
 
 pub async fn one(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     Path((iccid, name)): Path<(String, String)>,
 ) -> Result<Json<Assignments>, ApiError> {
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let e = st.esim_index(&iccid)?;
     st.sync_esim(e, now);
     let latest = st
@@ -180,13 +180,13 @@ fn status_response(status: String, mode: RevokeMode) -> Response {
 
 /// Revokes the oldest unused assignment of the bundle, else the oldest one still running.
 pub async fn revoke_by_name(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     Path((iccid, name)): Path<(String, String)>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let (mode, to_balance) = revoke_mode(&params)?;
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let e = st.esim_index(&iccid)?;
     st.sync_esim(e, now);
     let of_bundle: Vec<usize> = st
@@ -213,13 +213,13 @@ pub async fn revoke_by_name(
 }
 
 pub async fn revoke_by_id(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     Path((iccid, name, id)): Path<(String, String, String)>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let (mode, to_balance) = revoke_mode(&params)?;
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let e = st.esim_index(&iccid)?;
     st.sync_esim(e, now);
     let a = st

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 
+use super::Ctx;
 use super::wire::{BundlesEnvelope, CatalogueBundle, CountryRef, Page};
 use super::{ApiError, Params};
-use crate::app::{AppState, lock};
 use crate::catalogue::{Bundle, CountryInfo};
 use crate::money::Major;
 
@@ -49,7 +49,7 @@ enum OrderBy {
 }
 
 pub async fn list(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     params: Params,
 ) -> Result<Json<Page<BundlesEnvelope>>, ApiError> {
     let page = params.int("page", 1, 1..=i64::from(u32::MAX))?;
@@ -96,7 +96,7 @@ pub async fn list(
         .map(|g| g.trim().to_owned())
         .filter(|g| !g.is_empty());
 
-    let catalogue = Arc::clone(&lock(&app.esimgo).catalogue);
+    let catalogue = Arc::clone(&app.sim.lock().catalogue);
     let mut matching: Vec<&Bundle> = catalogue
         .bundles()
         .iter()
@@ -153,10 +153,10 @@ pub async fn list(
 }
 
 pub async fn one(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     Path(name): Path<String>,
 ) -> Result<Json<CatalogueBundle>, ApiError> {
-    let st = lock(&app.esimgo);
+    let st = app.sim.lock();
     let bundle = st.bundle(&name)?;
     Ok(Json(bundle_wire(bundle, false)))
 }

@@ -9,13 +9,13 @@ use esimdesk_core::install_link::{android_install_url, apple_install_url};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::Ctx;
 use super::model::{Esim, ProfileStatus};
 use super::wire::{
     Compatible, CountryNetworks, EsimDetails, EsimListItem, EsimsEnvelope, HistoryItem, Location,
     Network, Networks, Page, SmsRequest, Status, UpdateEsimRequest,
 };
 use super::{ApiError, Committed, Params, StrictJson};
-use crate::app::{AppState, lock};
 use crate::catalogue::COUNTRIES;
 use crate::clock::rfc3339;
 
@@ -72,7 +72,7 @@ fn date_matches(value: OffsetDateTime, filter: &str) -> Result<bool, ApiError> {
 }
 
 pub async fn list(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     params: Params,
 ) -> Result<Json<Page<EsimsEnvelope>>, ApiError> {
     let page = params.int("page", 1, 1..=i64::from(u32::MAX))?;
@@ -111,7 +111,7 @@ pub async fn list(
         ));
     }
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     st.sync_all(now);
     let needle = filter.to_lowercase();
     let mut items = Vec::new();
@@ -148,12 +148,12 @@ pub async fn list(
 }
 
 pub async fn one(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     Path(iccid): Path<String>,
     params: Params,
 ) -> Result<Json<EsimDetails>, ApiError> {
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let e = st.esim_index(&iccid)?;
     st.sync_esim(e, now);
     let esim = st.esim(e)?;
@@ -176,7 +176,7 @@ pub async fn one(
 
 /// `PUT /esims`: body `{iccid, customerRef}`, or the same two as query parameters.
 pub async fn update(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     params: Params,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -194,7 +194,7 @@ pub async fn update(
         .or_else(|| params.get("customerRef").map(str::to_owned))
         .ok_or_else(|| ApiError::bad_request("customerRef is required"))?;
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let e = st.esim_index(&iccid)?;
     st.sync_esim(e, now);
     st.esim_mut(e)?.customer_ref = customer_ref;
@@ -209,10 +209,10 @@ pub async fn update(
 }
 
 pub async fn compatible(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     Path((iccid, bundle)): Path<(String, String)>,
 ) -> Result<Json<Compatible>, ApiError> {
-    let st = lock(&app.esimgo);
+    let st = app.sim.lock();
     let e = st.esim_index(&iccid)?;
     let bundle = st.bundle(&bundle)?;
     let esim = st.esim(e)?;
@@ -223,11 +223,11 @@ pub async fn compatible(
 }
 
 pub async fn history(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     Path(iccid): Path<String>,
 ) -> Result<Json<Vec<HistoryItem>>, ApiError> {
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let e = st.esim_index(&iccid)?;
     st.sync_esim(e, now);
     let mut items: Vec<HistoryItem> = st
@@ -260,11 +260,11 @@ fn network_for(iso: &str) -> Network {
 }
 
 pub async fn location(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     Path(iccid): Path<String>,
 ) -> Result<Json<Location>, ApiError> {
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let e = st.esim_index(&iccid)?;
     st.sync_esim(e, now);
     let esim = st.esim(e)?;
@@ -286,11 +286,11 @@ pub async fn location(
 }
 
 pub async fn refresh(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     Path(iccid): Path<String>,
 ) -> Result<Json<Status>, ApiError> {
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let e = st.esim_index(&iccid)?;
     st.sync_esim(e, now);
     st.push_history(e, "eSIM Refreshed", "", now);
@@ -300,7 +300,7 @@ pub async fn refresh(
 }
 
 pub async fn sms(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     Path(iccid): Path<String>,
     StrictJson(body): StrictJson<SmsRequest>,
 ) -> Result<Json<Status>, ApiError> {
@@ -311,7 +311,7 @@ pub async fn sms(
     if body.from.as_deref().is_some_and(|f| f != "eSIM") {
         return Err(ApiError::bad_request("from must be eSIM"));
     }
-    let st = lock(&app.esimgo);
+    let st = app.sim.lock();
     let e = st.esim_index(&iccid)?;
     if st.esim(e)?.profile_status == ProfileStatus::Deactivated {
         return Err(ApiError::bad_request("eSIM is deactivated"));

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use time::OffsetDateTime;
 
+use super::Ctx;
 use super::model::{LineKind, Order, OrderLine, ProfileStatus, Source};
 use super::state::{EsimGo, REFUND_DAYS};
 use super::wire::{
@@ -15,13 +16,12 @@ use super::wire::{
     InventoryAvailable, InventoryBundle, RefundRequest, Status,
 };
 use super::{ApiError, ClientIp, Committed, StrictJson};
-use crate::app::{AppState, lock};
 use crate::catalogue::DataAllowance;
 use crate::clock::date;
 
-pub async fn list(State(app): State<AppState>) -> Json<Inventory> {
+pub async fn list(State(app): State<Ctx>) -> Json<Inventory> {
     let now = app.clock.now();
-    let st = lock(&app.esimgo);
+    let st = app.sim.lock();
     let mut bundles: Vec<InventoryBundle> = Vec::new();
     for item in st
         .inventory
@@ -77,11 +77,11 @@ pub async fn list(State(app): State<AppState>) -> Json<Inventory> {
 }
 
 pub async fn refund(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     StrictJson(req): StrictJson<RefundRequest>,
 ) -> Result<Response, ApiError> {
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let item = st
         .inventory
         .iter_mut()
@@ -264,12 +264,12 @@ impl EsimGo {
 }
 
 pub async fn apply(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     ClientIp(ip): ClientIp,
     StrictJson(req): StrictJson<ApplyRequest>,
 ) -> Result<Response, ApiError> {
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let items = st.plan_apply(&req, now)?;
     let body = st.commit_apply(items, now, ip)?;
     Ok((Extension(Committed), Json(body)).into_response())

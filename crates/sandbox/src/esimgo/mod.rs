@@ -1,5 +1,6 @@
 //! Simulator of eSIM Go's API v2.4 (contract: esimgo.md), served under `/v2.4`.
 
+pub mod admin;
 pub mod assignments;
 pub mod bundles;
 pub mod catalogue;
@@ -9,6 +10,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod orders;
 pub mod organisation;
+pub mod sim;
 pub mod state;
 pub mod wire;
 
@@ -24,15 +26,39 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
+use crate::admin::RequestRecord;
 use crate::app::{AppState, lock};
 use crate::faults;
 use wire::Message;
 
+pub use crate::faults::Committed;
+pub use sim::{Sim, check_config};
+
+/// The provider's id (`esimdesk providers add esimgo`).
+pub const ID: &str = "esimgo";
+
 /// Path prefix of the simulated API.
 pub const PREFIX: &str = "/v2.4";
 
+/// What the eSIM Go handlers are given: the shared services and this simulator.
+pub type Ctx = crate::app::Ctx<Sim>;
+
+/// Whether this is `POST /v2.4/orders`, the dry run or the purchase: the one request whose body
+/// the gate reads to tell them apart (for logging and for faults limited to an order type).
+pub fn is_order_post(method: &str, path: &str) -> bool {
+    method.eq_ignore_ascii_case("POST")
+        && path
+            .strip_prefix(PREFIX)
+            .is_some_and(|rest| rest == "/orders")
+}
+
+/// The error body of a status the sandbox answers for eSIM Go (an injected fault).
+fn error_body(status: StatusCode, message: &str) -> Response {
+    ApiError::new(status, message).into_response()
+}
+
 /// The `/v2.4` router, with API-key check, rate limit and fault injection in front.
-pub fn router(app: AppState) -> Router<AppState> {
+pub(crate) fn router(ctx: Ctx) -> Router<AppState> {
     let api = Router::new()
         .route("/catalogue", get(catalogue::list))
         .route("/catalogue/bundle/{name}", get(catalogue::one))
@@ -67,7 +93,8 @@ pub fn router(app: AppState) -> Router<AppState> {
         .route("/inventory/refund", post(inventory::refund))
         .route("/networks", get(esims::networks))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(app, gate));
+        .layer(middleware::from_fn_with_state(ctx.clone(), gate))
+        .with_state(ctx);
     Router::new().nest(PREFIX, api)
 }
 
@@ -77,7 +104,7 @@ async fn not_found() -> ApiError {
 
 /// Logs the request (for [`crate::Admin::requests`]); then the API key (403 before anything
 /// else), the rate limit, and injected faults.
-async fn gate(State(app): State<AppState>, req: Request, next: Next) -> Response {
+async fn gate(State(app): State<Ctx>, req: Request, next: Next) -> Response {
     let method = req.method().as_str().to_owned();
     // Inside a nested router the URI lost its prefix; log the path the client sent.
     let (path, query) = req.extensions().get::<OriginalUri>().map_or_else(
@@ -86,14 +113,21 @@ async fn gate(State(app): State<AppState>, req: Request, next: Next) -> Response
     );
     let query = query.unwrap_or("").to_owned();
     // The dry run and the purchase share method and path: only the body tells them apart.
-    let (req, order_type) = if faults::is_order_post(&method, &path) {
+    let (req, order_type) = if is_order_post(&method, &path) {
         faults::read_order_type(req).await
     } else {
         (req, None)
     };
-    let seq = lock(&app.requests).start(method, path, query, order_type.clone());
+    let seq = lock(&app.requests).start(RequestRecord {
+        provider: ID.to_owned(),
+        method,
+        path,
+        query,
+        order_type: order_type.clone(),
+        ..RequestRecord::default()
+    });
     let ip = client_addr(req.extensions()).map(|a| a.ip());
-    let key = app.esimgo_api_key();
+    let key = app.sim.api_key();
     let key_ok = req
         .headers()
         .get("x-api-key")
@@ -109,7 +143,7 @@ async fn gate(State(app): State<AppState>, req: Request, next: Next) -> Response
             .insert("retry-after", HeaderValue::from(retry_after));
         r
     } else {
-        faults::run(&app, req, next, order_type.as_deref()).await
+        faults::run(&app.shared, req, next, order_type.as_deref(), error_body).await
     };
     window.write_headers(response.headers_mut());
     // Not reached when a fault drops the connection: the log keeps `status: None`.
@@ -280,7 +314,3 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         )))
     }
 }
-
-/// A response marker: this request changed state (used by the drop-after-commit fault).
-#[derive(Debug, Clone, Copy)]
-pub struct Committed;

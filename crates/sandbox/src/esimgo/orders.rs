@@ -7,6 +7,7 @@ use axum::{Extension, Json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::Ctx;
 use super::model::{InventoryItem, LineKind, Order, OrderLine, ProfileStatus, Source};
 use super::state::{CURRENCY, EsimGo, INLINE_ESIM_LIMIT};
 use super::wire::{
@@ -14,7 +15,6 @@ use super::wire::{
     ValidateResponse,
 };
 use super::{ApiError, ClientIp, Committed, Params, StrictJson};
-use crate::app::{AppState, lock};
 use crate::catalogue::Bundle;
 use crate::clock::rfc3339;
 use crate::money::Major;
@@ -234,12 +234,12 @@ impl EsimGo {
 }
 
 pub async fn create(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     ClientIp(ip): ClientIp,
     StrictJson(req): StrictJson<OrderRequest>,
 ) -> Result<Response, ApiError> {
     let now = app.clock.now();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let checked = st.check_order(&req, now)?;
     match req.kind {
         OrderType::Validate => Ok(Json(st.validate_response(&checked, now)).into_response()),
@@ -278,7 +278,7 @@ fn within(t: OffsetDateTime, bounds: &[(String, OffsetDateTime)]) -> bool {
 }
 
 pub async fn list(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     params: Params,
 ) -> Result<Json<Page<OrdersEnvelope>>, ApiError> {
     let include = params.bool("includeIccids")?;
@@ -289,7 +289,7 @@ pub async fn list(
         .into_iter()
         .map(parse_bound)
         .collect::<Result<Vec<_>, _>>()?;
-    let st = lock(&app.esimgo);
+    let st = app.sim.lock();
     let mut matching: Vec<&Order> = st
         .orders
         .iter()
@@ -318,10 +318,10 @@ pub async fn list(
 }
 
 pub async fn one(
-    State(app): State<AppState>,
+    State(app): State<Ctx>,
     Path(reference): Path<String>,
 ) -> Result<Json<OrderResponse>, ApiError> {
-    let st = lock(&app.esimgo);
+    let st = app.sim.lock();
     let order = st.order(&reference)?;
     Ok(Json(st.order_response(order, true)))
 }

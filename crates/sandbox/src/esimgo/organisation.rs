@@ -4,12 +4,12 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 
+use super::Ctx;
 use super::state::CURRENCY;
 use super::wire::{
     BundleGroup, BundleGroups, Organisation, OrganisationUser, OrganisationsEnvelope, TopupResponse,
 };
 use super::{ApiError, Committed, Params};
-use crate::app::{AppState, lock};
 use crate::clock::date;
 use crate::money::{Major, parse_cents};
 
@@ -18,9 +18,9 @@ const MIN_TOP_UP: i64 = 100_000;
 /// Largest total of top-ups per day (USD cents).
 const MAX_TOP_UP_PER_DAY: i64 = 500_000;
 
-pub async fn get(State(app): State<AppState>) -> Json<OrganisationsEnvelope> {
+pub async fn get(State(app): State<Ctx>) -> Json<OrganisationsEnvelope> {
     let now = app.clock.now();
-    let st = lock(&app.esimgo);
+    let st = app.sim.lock();
     let org = Organisation {
         name: "Demo Travel Desk Ltd".to_owned(),
         api_key: st.settings.api_key.clone(),
@@ -54,7 +54,7 @@ pub async fn get(State(app): State<AppState>) -> Json<OrganisationsEnvelope> {
     })
 }
 
-pub async fn top_up(State(app): State<AppState>, params: Params) -> Result<Response, ApiError> {
+pub async fn top_up(State(app): State<Ctx>, params: Params) -> Result<Response, ApiError> {
     let amount = params
         .get("amount")
         .ok_or_else(|| ApiError::bad_request("amount is required"))?;
@@ -64,7 +64,7 @@ pub async fn top_up(State(app): State<AppState>, params: Params) -> Result<Respo
         return Err(ApiError::bad_request("The minimum top-up is 1000 USD"));
     }
     let today = app.clock.now().date();
-    let mut st = lock(&app.esimgo);
+    let mut st = app.sim.lock();
     let so_far = match st.topups_today {
         Some((day, total)) if day == today => total,
         _ => 0,
@@ -89,8 +89,8 @@ pub async fn top_up(State(app): State<AppState>, params: Params) -> Result<Respo
         .into_response())
 }
 
-pub async fn groups(State(app): State<AppState>) -> Json<BundleGroups> {
-    let st = lock(&app.esimgo);
+pub async fn groups(State(app): State<Ctx>) -> Json<BundleGroups> {
+    let st = app.sim.lock();
     let groups = st
         .catalogue
         .groups()

@@ -4,9 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use esimdesk_core::{ActivationCode, Iccid};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use esimdesk_core::ActivationCode;
 use time::OffsetDateTime;
 
 use super::ApiError;
@@ -17,6 +15,7 @@ use super::wire::{AssignmentWire, EsimRef, OrderLineResponse, OrderResponse};
 use crate::catalogue::{Bundle, Catalogue};
 use crate::clock::rfc3339;
 use crate::config::AutoUsage;
+use crate::ids::{self, DIGITS, Minter};
 use crate::money::Major;
 
 /// Fixed settings of one run.
@@ -32,6 +31,8 @@ pub struct Settings {
 }
 
 pub const CURRENCY: &str = "USD";
+/// Issuer prefix of minted ICCIDs (`8944…`, as the eSIM Go reference's examples).
+const ICCID_PREFIX: &str = "8944";
 /// eSIMs per order above which details are not returned inline (esimgo.md §6.1).
 pub const INLINE_ESIM_LIMIT: usize = 5;
 /// Unstarted bundles can be refunded within this many days of purchase.
@@ -41,7 +42,7 @@ pub const REFUND_DAYS: i64 = 60;
 pub struct EsimGo {
     pub catalogue: Arc<Catalogue>,
     pub settings: Settings,
-    rng: ChaCha8Rng,
+    minter: Minter,
     pub balance_cents: i64,
     pub orders: Vec<Order>,
     order_index: HashMap<String, usize>,
@@ -62,7 +63,7 @@ impl EsimGo {
         let seed = settings.seed;
         Self {
             catalogue,
-            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_e519_0000_0001),
+            minter: Minter::new(seed, 0x5eed_e519_0000_0001),
             balance_cents: settings.initial_balance_cents,
             settings,
             orders: Vec::new(),
@@ -87,19 +88,7 @@ impl EsimGo {
     // ------------------------------------------------------------ minting
 
     pub fn mint_uuid(&mut self) -> String {
-        let bytes: [u8; 16] = self.rng.random();
-        uuid::Builder::from_random_bytes(bytes)
-            .into_uuid()
-            .to_string()
-    }
-
-    fn mint_chars(&mut self, n: usize, alphabet: &[u8]) -> String {
-        (0..n)
-            .map(|_| {
-                let i = self.rng.random_range(0..alphabet.len());
-                char::from(alphabet.get(i).copied().unwrap_or(b'0'))
-            })
-            .collect()
+        self.minter.uuid()
     }
 
     /// A new eSIM (no bundle yet). ICCIDs alternate between 19 and 20 digits, start `8944` and
@@ -109,30 +98,16 @@ impl EsimGo {
         now: OffsetDateTime,
         family: &'static str,
     ) -> Result<usize, ApiError> {
-        const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-        const DIGITS: &[u8] = b"0123456789";
         let serial = self.next_serial;
         self.next_serial += 1;
-        let body = if serial.is_multiple_of(2) {
-            format!("894400010{serial:010}")
-        } else {
-            format!("89440001{serial:010}")
-        };
-        let iccid = Iccid::from_body(&body)
-            .map_err(|e| ApiError::internal(format!("minting ICCID: {e}")))?
-            .as_str()
-            .to_owned();
-        let matching_id = format!(
-            "{}-{}-{}",
-            self.mint_chars(2, ALNUM),
-            self.mint_chars(6, ALNUM),
-            self.mint_chars(6, ALNUM)
-        );
+        let iccid = ids::iccid(ICCID_PREFIX, serial)
+            .map_err(|e| ApiError::internal(format!("minting ICCID: {e}")))?;
+        let matching_id = self.minter.matching_id(&[2, 6, 6]);
         // Every minted code must be one our own parser accepts.
         ActivationCode::new(&self.settings.smdp_address, &matching_id, None, false)
             .map_err(|e| ApiError::internal(format!("minting activation code: {e}")))?;
-        let pin = self.mint_chars(4, DIGITS);
-        let puk = self.mint_chars(8, DIGITS);
+        let pin = self.minter.chars(4, DIGITS);
+        let puk = self.minter.chars(8, DIGITS);
         let idx = self.esims.len();
         self.esim_index.insert(iccid.clone(), idx);
         self.esims.push(Esim {

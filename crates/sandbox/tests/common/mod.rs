@@ -1,6 +1,8 @@
 //! Shared helpers: start a sandbox and talk to it with reqwest on loopback.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod telness;
+
 use esimdesk_sandbox::{RunningSandbox, SandboxConfig};
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
