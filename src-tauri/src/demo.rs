@@ -1,6 +1,6 @@
-//! Demo mode: the eSIM Go simulator plays the provider, in-process on loopback, with its own
-//! database (wiped at each start, so demo sales never mix with real ones) and its key held in
-//! memory only — never in the OS keychain.
+//! Demo mode: the sandbox's simulators play every provider it has (eSIM Go, Telness, ...),
+//! in-process on loopback, with their own database (wiped at each start, so demo sales never mix
+//! with real ones) and their keys held in memory only — never in the OS keychain.
 //!
 //! It starts when the real database has no provider account, or when `ESIMDESK_DEMO=1`.
 
@@ -8,14 +8,20 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use esimdesk_app::accounts::{self, NewAccount};
+use esimdesk_app::rates::{self, RateInput};
 use esimdesk_app::{AppError, Desk, DeskSettings, EphemeralSecrets, ProviderKind, settings};
 use esimdesk_sandbox::{RunningSandbox, SandboxConfig};
 use secrecy::SecretString;
 
 /// `1` forces demo mode even when real accounts exist.
 pub const DEMO_ENV: &str = "ESIMDESK_DEMO";
-/// The sandbox account's id in the demo database.
-pub const DEMO_ACCOUNT: &str = "esimgo-demo";
+/// A simulated provider's account id in the demo database (`esimgo-demo`, `telness-demo`).
+pub fn account_id(provider_id: &str) -> String {
+    format!("{provider_id}-demo")
+}
+/// The demo's rate from the simulated providers' other currency (Telness sells in EUR) into the
+/// demo desk's USD, so that a new user sees one comparable list. A real desk enters its own.
+const DEMO_RATES: &[(&str, &str)] = &[("EUR", "1.08")];
 /// Bundles in the simulated catalogue: enough countries, regions and sizes for search to be
 /// interesting, synced in a few seconds at the sandbox's 10 requests a second.
 pub const DEMO_CATALOGUE_SIZE: usize = 3_000;
@@ -92,22 +98,39 @@ pub async fn start(real_db: &Path) -> Result<(Desk, RunningSandbox), String> {
     let sandbox = esimdesk_sandbox::start(config())
         .await
         .map_err(|e| format!("the demo provider did not start: {e}"))?;
-    accounts::add_account(
-        &desk,
-        NewAccount {
-            provider: ProviderKind::Esimgo,
-            id: Some(DEMO_ACCOUNT.into()),
-            label: Some("eSIM Go (demo sandbox)".into()),
-            base_url: Some(sandbox.esimgo_base_url()),
-            key: SecretString::from(sandbox.esimgo_api_key().to_owned()),
-        },
-    )
-    .await
-    .map_err(|e: AppError| format!("the demo account could not be added: {e}"))?;
-    tracing::info!(
-        db = %path.display(),
-        provider = %sandbox.esimgo_base_url(),
-        "demo mode: simulated eSIM Go provider"
-    );
+    for id in sandbox.provider_ids() {
+        let (Some(kind), Some(base_url), Some(credential)) = (
+            ProviderKind::from_id(id),
+            sandbox.provider_base_url(id),
+            sandbox.provider_credential(id),
+        ) else {
+            continue;
+        };
+        accounts::add_account(
+            &desk,
+            NewAccount {
+                provider: kind,
+                id: Some(account_id(id)),
+                label: Some(format!("{} (demo sandbox)", kind.display_name())),
+                base_url: Some(base_url.clone()),
+                key: SecretString::from(credential),
+            },
+        )
+        .await
+        .map_err(|e: AppError| format!("the demo account could not be added: {e}"))?;
+        tracing::info!(db = %path.display(), provider = id, %base_url, "demo mode: simulated provider");
+    }
+    let today = rates::today();
+    for (from, rate) in DEMO_RATES {
+        rates::set_exchange_rate(
+            &desk,
+            &RateInput {
+                from: (*from).to_owned(),
+                rate: (*rate).to_owned(),
+                as_of: today.clone(),
+            },
+        )
+        .map_err(|e| format!("the demo exchange rate could not be set: {e}"))?;
+    }
     Ok((desk, sandbox))
 }

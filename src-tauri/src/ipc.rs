@@ -12,6 +12,7 @@
 use {
     esimdesk_app::accounts::AccountCheck,
     esimdesk_app::cancel::{RevokeInput, RevokeOutcome},
+    esimdesk_app::cancel_esim::{CancelEsimInput, CancelEsimOutcome},
     esimdesk_app::catalogue::{AccountSync, SearchInput, SyncProgress},
     esimdesk_app::checkout::{CheckoutInput, CheckoutOutcome, CheckoutProgress, Validation},
     esimdesk_app::codes::CodeView,
@@ -130,6 +131,8 @@ ipc! {
         esims::top_up_offerings(iccid: String) -> Vec<SearchHit>;
         /// Revokes exactly one package (named by the provider's id of it).
         esims::revoke_package(input: RevokeInput) -> RevokeOutcome;
+        /// Cancels a whole eSIM (providers that cancel eSIMs, not packages); cannot be undone.
+        esims::cancel_esim(input: CancelEsimInput) -> CancelEsimOutcome;
     }
     raw {
         /// A picture (PNG, JPEG, WebP; at most 20 MB) holding an activation code's QR code, as

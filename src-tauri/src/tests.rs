@@ -99,7 +99,10 @@ fn the_walk_in_flow_through_ipc() {
     let status = w.ok("status", json!({}));
     assert_eq!(status["demo"], true);
     assert_eq!(status["restartToLeaveDemo"], false);
-    assert_eq!(status["accounts"][0]["account"]["id"], demo::DEMO_ACCOUNT);
+    assert_eq!(
+        status["accounts"][0]["account"]["id"],
+        demo::account_id("esimgo")
+    );
     assert_eq!(status["accounts"][0]["canTopUp"], true);
     assert_eq!(status["settings"]["deskName"], "eSIM Desk (demo)");
     assert_eq!(w.ok("app_info", json!({}))["name"], "eSIM Desk");

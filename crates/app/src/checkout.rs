@@ -223,6 +223,31 @@ pub async fn checkout(
     })
 }
 
+/// A provider that registers each eSIM to the traveller needs their name and email; asked
+/// before anything is journaled, so a missing one changes nothing.
+fn check_registered_customer(
+    provider: esimdesk_core::ProviderKind,
+    customer: Option<&CustomerView>,
+) -> Result<(), AppError> {
+    let given = |f: Option<&str>| f.is_some_and(|v| !v.trim().is_empty());
+    let missing = match customer {
+        None => Some("name"),
+        Some(c) if !given(Some(&c.name)) => Some("name"),
+        Some(c) if !given(c.email.as_deref()) => Some("email"),
+        Some(_) => None,
+    };
+    match missing {
+        Some(field) => Err(AppError::InvalidInput {
+            field: format!("customer's {field}"),
+            message: format!(
+                "{} registers each eSIM to the traveller: give their name and email",
+                provider.display_name()
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// An error before anything was journaled: nothing was sent.
 pub(crate) fn not_sent(reference: Option<&str>, error: AppError) -> AppError {
     AppError::Purchase {
@@ -236,6 +261,9 @@ fn plan(desk: &Desk, request: CheckoutRequest) -> Result<Plan, AppError> {
     check_quantity(request.quantity)?;
     let hit = cached_offering(desk, &request.account_id, &request.offering_code)?;
     let provider = desk.provider(&request.account_id)?;
+    if provider.capabilities().requires_customer {
+        check_registered_customer(provider.kind(), request.customer.as_ref())?;
+    }
     let client_reference = reference_for(request.client_reference.as_deref())?;
     let order = Order {
         client_reference,

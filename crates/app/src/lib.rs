@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod cancel;
+pub mod cancel_esim;
 pub mod catalogue;
 pub mod checkout;
 pub mod codes;

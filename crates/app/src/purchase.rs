@@ -339,7 +339,13 @@ pub(crate) async fn run(
             (order, None)
         }
         Sent::Revoked(outcome) => {
-            let order = crate::cancel::record_revoked(desk, &reference, &outcome).map_err(sent)?;
+            let order = match plan.order.kind {
+                OrderKind::CancelEsim => {
+                    crate::cancel_esim::record_cancelled(desk, &reference, &outcome)
+                }
+                _ => crate::cancel::record_revoked(desk, &reference, &outcome),
+            }
+            .map_err(sent)?;
             (order, Some(outcome))
         }
     };
@@ -534,7 +540,7 @@ pub(crate) async fn record_placed(
             provider_reference: Some(placed.provider_reference.clone()),
         },
     )?;
-    if to != OrderState::Completed || order.delivered_at.is_some() || kind == OrderKind::Revoke {
+    if to != OrderState::Completed || order.delivered_at.is_some() || kind.takes_back() {
         return Ok(order);
     }
     match provider.activation_codes(&placed.provider_reference).await {

@@ -51,6 +51,11 @@ fn exchange(e: ExchangeError) -> AppError {
     invalid("exchange rate", e)
 }
 
+/// Today's date (UTC) as a rate's date is written: what a rate entered now is "as of".
+pub fn today() -> String {
+    time::OffsetDateTime::now_utc().date().to_string()
+}
+
 /// Every rate the agency entered.
 pub fn exchange_rates(desk: &Desk) -> Result<Vec<ExchangeRate>, AppError> {
     Ok(desk.store().exchange_rates()?)

@@ -130,6 +130,10 @@ async fn settle(
             Ok(Some("never sent: nothing was bought".to_owned()))
         }
         _ if order.kind == OrderKind::Revoke => revoke_status(desk, journaled, now, grace).await,
+        _ if order.kind == OrderKind::CancelEsim => {
+            crate::cancel_esim::reconcile(desk, journaled, sent_at(desk, journaled)?, now, grace)
+                .await
+        }
         _ => match order.provider_reference.clone() {
             Some(provider_reference) => {
                 by_provider_reference(desk, journaled, &provider_reference, now, grace).await
@@ -566,9 +570,9 @@ pub async fn resolve(
         )?,
         Resolution::ProviderOrder(id) => {
             let id = id.trim();
-            if journaled.order.kind == OrderKind::Revoke {
+            if journaled.order.kind.takes_back() {
                 return Err(cannot(
-                    "a revoke is settled from the eSIM's packages: refresh its usage, then mark it not done if the package is still there".into(),
+                    "a revoke or cancel is settled from the eSIM itself: refresh its usage, then mark it not done if the package is still there".into(),
                 ));
             }
             if let Some(owner) = desk.store().order_by_provider_reference(id)?

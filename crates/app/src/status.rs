@@ -72,6 +72,10 @@ pub struct AccountView {
     pub can_refresh_usage: bool,
     /// A package can be revoked from an eSIM (the eSIM screen's "Cancel package").
     pub can_cancel: bool,
+    /// The whole eSIM can be cancelled (the eSIM screen's "Cancel eSIM").
+    pub can_cancel_esim: bool,
+    /// The provider registers each eSIM to the traveller: checkout needs their email too.
+    pub needs_customer_email: bool,
 }
 
 /// A provider the account form offers, as this version knows it.
@@ -142,6 +146,8 @@ pub fn status(desk: &Desk, demo: bool, keychain: &KeychainStatus) -> Result<AppS
                 can_top_up: c.top_up,
                 can_refresh_usage: c.usage,
                 can_cancel: c.revoke_package,
+                can_cancel_esim: c.cancel_esim,
+                needs_customer_email: c.requires_customer,
                 account: account.into(),
             })
         })

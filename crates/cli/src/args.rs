@@ -471,4 +471,19 @@ pub enum EsimCommand {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Cancel a whole eSIM, where the provider cancels eSIMs (Telness): it cannot be undone.
+    /// Journaled like a purchase, sent once.
+    #[command(
+        after_help = "Examples:\n  esimdesk esim cancel 89460000000012345674\n\n\
+        The desk took the payment itself: refund the customer at the till if anything is owed.\n\
+        JSON: { clientReference, iccid, refund, message }."
+    )]
+    Cancel {
+        iccid: String,
+        /// The desk's own reference for this cancel (generated when absent).
+        #[arg(long)]
+        reference: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
 }

@@ -31,12 +31,23 @@ pub enum OrderKind {
     /// A package taken back off an eSIM (money may come back): journaled like a purchase, with
     /// the provider's id of the package (eSIM Go assignment id) as its provider reference.
     Revoke,
+    /// A whole eSIM cancelled at the provider (Telness subscriptions): journaled like a revoke,
+    /// with the provider's id of the eSIM as its provider reference.
+    CancelEsim,
+}
+
+impl OrderKind {
+    /// Orders that take something back rather than buy: they produce no eSIM to deliver.
+    pub fn takes_back(self) -> bool {
+        matches!(self, OrderKind::Revoke | OrderKind::CancelEsim)
+    }
 }
 
 crate::enum_names::string_forms!(OrderKind, "order kind", [
     NewEsim => "new_esim",
     TopUp => "top_up",
     Revoke => "revoke",
+    CancelEsim => "cancel_esim",
 ]);
 
 #[derive(Debug, Clone, PartialEq, Eq)]

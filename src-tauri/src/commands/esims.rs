@@ -1,6 +1,7 @@
 //! eSIMs sold: find, detail, usage, top-up offers, revoking a package.
 
 use esimdesk_app::cancel::{self, RevokeInput, RevokeOutcome};
+use esimdesk_app::cancel_esim::{self, CancelEsimInput, CancelEsimOutcome};
 use esimdesk_app::esims::{self, EsimDetail, UsageView};
 use esimdesk_app::{ErrorPayload, top_up};
 use esimdesk_app::{EsimSummary, SearchHit};
@@ -45,6 +46,16 @@ pub async fn top_up_offerings(
 ) -> Result<Vec<SearchHit>, ErrorPayload> {
     let desk = state.desk.clone();
     blocking_async(move || async move { top_up::top_up_offerings(&desk, &iccid).await }).await
+}
+
+#[tauri::command]
+pub async fn cancel_esim(
+    state: State<'_, DeskState>,
+    input: CancelEsimInput,
+) -> Result<CancelEsimOutcome, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking_async(move || async move { cancel_esim::cancel_esim(&desk, input, &|_| {}).await })
+        .await
 }
 
 #[tauri::command]

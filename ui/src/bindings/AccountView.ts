@@ -20,4 +20,12 @@ canRefreshUsage: boolean,
 /**
  * A package can be revoked from an eSIM (the eSIM screen's "Cancel package").
  */
-canCancel: boolean, };
+canCancel: boolean, 
+/**
+ * The whole eSIM can be cancelled (the eSIM screen's "Cancel eSIM").
+ */
+canCancelEsim: boolean, 
+/**
+ * The provider registers each eSIM to the traveller: checkout needs their email too.
+ */
+needsCustomerEmail: boolean, };

@@ -13,7 +13,12 @@ export type OrderView = {
 /**
  * The desk's own reference for the sale.
  */
-clientReference: string, provider: ProviderKind, kind: OrderKind, lines: Array<OrderLineView>, 
+clientReference: string, provider: ProviderKind, kind: OrderKind, 
+/**
+ * It takes something back (a revoke, a cancelled eSIM) rather than buys: no eSIM to deliver,
+ * no total to collect.
+ */
+takesBack: boolean, lines: Array<OrderLineView>, 
 /**
  * What the customer pays for the whole order; `None` when its lines cannot be added up
  * (no lines, or lines in different currencies).

@@ -5,6 +5,8 @@ import type { AccountCheck } from "./AccountCheck";
 import type { AccountSync } from "./AccountSync";
 import type { AppInfo } from "./AppInfo";
 import type { AppStatus } from "./AppStatus";
+import type { CancelEsimInput } from "./CancelEsimInput";
+import type { CancelEsimOutcome } from "./CancelEsimOutcome";
 import type { CheckoutInput } from "./CheckoutInput";
 import type { CheckoutOutcome } from "./CheckoutOutcome";
 import type { CheckoutProgress } from "./CheckoutProgress";
@@ -82,6 +84,8 @@ export const commands = {
   topUpOfferings: (iccid: string) => invoke<Array<SearchHit>>("top_up_offerings", { iccid }),
   /** Revokes exactly one package (named by the provider's id of it). */
   revokePackage: (input: RevokeInput) => invoke<RevokeOutcome>("revoke_package", { input }),
+  /** Cancels a whole eSIM (providers that cancel eSIMs, not packages); cannot be undone. */
+  cancelEsim: (input: CancelEsimInput) => invoke<CancelEsimOutcome>("cancel_esim", { input }),
   /** A picture (PNG, JPEG, WebP; at most 20 MB) holding an activation code's QR code, as the request body's bytes. */
   inspectCodeImage: (body: Uint8Array) => invoke<CodeView>("inspect_code_image", body),
 };

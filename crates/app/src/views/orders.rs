@@ -87,6 +87,9 @@ pub struct OrderView {
     pub client_reference: String,
     pub provider: ProviderKind,
     pub kind: OrderKind,
+    /// It takes something back (a revoke, a cancelled eSIM) rather than buys: no eSIM to deliver,
+    /// no total to collect.
+    pub takes_back: bool,
     pub lines: Vec<OrderLineView>,
     /// What the customer pays for the whole order; `None` when its lines cannot be added up
     /// (no lines, or lines in different currencies).
@@ -111,6 +114,7 @@ impl From<Order> for OrderView {
             client_reference: o.client_reference,
             provider: o.provider,
             kind: o.kind,
+            takes_back: o.kind.takes_back(),
             lines: o.lines.into_iter().map(Into::into).collect(),
             customer: o.customer.map(Into::into),
             payment_reference: o.payment_reference,

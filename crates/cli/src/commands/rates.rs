@@ -28,7 +28,7 @@ pub fn rates(desk: &Desk, command: RatesCommand) -> Result<(), Failure> {
             as_of,
             json,
         } => {
-            let as_of = as_of.unwrap_or_else(|| time::OffsetDateTime::now_utc().date().to_string());
+            let as_of = as_of.unwrap_or_else(rates::today);
             let set = rates::set_exchange_rate(
                 desk,
                 &RateInput {

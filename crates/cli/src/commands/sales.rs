@@ -7,7 +7,7 @@ use esimdesk_app::checkout::{self, CheckoutOutcome, CheckoutRequest, CheckoutSte
 use esimdesk_app::top_up::{self, TopUpInput};
 use esimdesk_app::{
     CatalogueQuery, Country, CustomerView, Desk, Money, OfferingView, Region, SearchHit,
-    SearchSort, cancel, esims,
+    SearchSort, cancel, cancel_esim, esims,
 };
 
 use crate::args::{CatalogueCommand, EsimCommand, OrderCommand, SearchArgs, SortArg};
@@ -319,6 +319,23 @@ pub async fn esim(desk: &Desk, command: EsimCommand) -> Result<(), Failure> {
                     text.push_str(&format!("order {original} is now cancelled\n"));
                 }
                 text
+            })
+        }
+        EsimCommand::Cancel {
+            iccid,
+            reference,
+            json,
+        } => {
+            let input = cancel_esim::CancelEsimInput {
+                iccid,
+                client_reference: reference,
+            };
+            let outcome = cancel_esim::cancel_esim(desk, input, &quiet).await?;
+            output::either(json.json, &outcome, |o| {
+                format!(
+                    "order {}: eSIM {} cancelled\n{}\n",
+                    o.client_reference, o.iccid, o.message
+                )
             })
         }
     }
