@@ -25,8 +25,8 @@ use std::sync::{Arc, Mutex};
 
 use esimdesk_core::{Customer, Money, Order, OrderKind, OrderState};
 use esimdesk_providers::{
-    CancelOutcome, CancelTarget, OrderRequest, OrderStatus, PlacedOrder, Provider, ProviderError,
-    TopUpCheck, TopUpRequest, ValidatedOrder,
+    CancelOutcome, CancelTarget, Capabilities, OrderRequest, OrderStatus, PlacedOrder, Provider,
+    ProviderError, TopUpCheck, TopUpRequest, ValidatedOrder,
 };
 use esimdesk_store::{Answer, AnsweredEsim, JournaledOrder, StateChange, StoreError};
 use time::{Duration, OffsetDateTime};
@@ -404,13 +404,19 @@ async fn dry_run(desk: &Desk, plan: &Plan) -> Result<Option<Priced>, AppError> {
             if !capabilities.validate_order {
                 return Ok(None);
             }
-            if let Some(priced) = dry_run_id
-                .as_deref()
-                .and_then(|id| desk.purchases().take_dry_run(id, request, &plan.account_id))
+            // A draft-leaving provider's sale makes its own dry run, with the customer: the
+            // checkout's price check left no draft to submit.
+            if !capabilities.draft_orders
+                && let Some(priced) = dry_run_id
+                    .as_deref()
+                    .and_then(|id| desk.purchases().take_dry_run(id, request, &plan.account_id))
             {
                 return Ok(Some(priced));
             }
-            Ok(Some(provider.validate_order(request).await?.into()))
+            Ok(Some(drafted(
+                capabilities,
+                provider.validate_order(request).await?,
+            )?))
         }
         Spend::TopUp { request } => {
             if capabilities.top_up_compatibility
@@ -427,10 +433,26 @@ async fn dry_run(desk: &Desk, plan: &Plan) -> Result<Option<Priced>, AppError> {
             if !capabilities.validate_order {
                 return Ok(None);
             }
-            Ok(Some(provider.validate_top_up(request).await?.into()))
+            Ok(Some(drafted(
+                capabilities,
+                provider.validate_top_up(request).await?,
+            )?))
         }
         Spend::Revoke { .. } => Ok(None),
     }
+}
+
+/// A dry run's result, checked: a provider whose purchase submits a draft must have left one,
+/// or nothing can be sent safely (reconciliation could not read what was submitted).
+fn drafted(capabilities: Capabilities, validated: ValidatedOrder) -> Result<Priced, AppError> {
+    if capabilities.draft_orders && validated.draft.is_none() {
+        return Err(ProviderError::MalformedReply {
+            what: "order dry run".into(),
+            detail: "the provider priced the order but named no draft to submit".into(),
+        }
+        .into());
+    }
+    Ok(validated.into())
 }
 
 enum Sent {

@@ -401,8 +401,19 @@ pub enum OrderCommand {
         #[arg(long)]
         phone: Option<String>,
         #[command(flatten)]
+        wait: WaitFlag,
+        #[command(flatten)]
         json: JsonFlag,
     },
+}
+
+/// How long a purchase waits for a provider that prepares eSIMs asynchronously.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct WaitFlag {
+    /// Seconds to wait for an asynchronous provider (Telness) to finish the order; one still
+    /// being prepared then is kept as `provisioning` and completed by `esimdesk reconcile`.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub wait_seconds: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -449,6 +460,8 @@ pub enum EsimCommand {
         /// The card terminal's or payment provider's reference.
         #[arg(long)]
         payment_ref: Option<String>,
+        #[command(flatten)]
+        wait: WaitFlag,
         #[command(flatten)]
         json: JsonFlag,
     },

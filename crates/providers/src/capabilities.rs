@@ -11,6 +11,11 @@ pub struct Capabilities {
     /// and [`crate::Provider::validate_top_up`] where `top_up` is set too): the desk can show
     /// the exact amount it will be charged before taking payment.
     pub validate_order: bool,
+    /// A sale's dry run (with its customer) leaves a priced draft at the provider, and the
+    /// purchase submits exactly that draft ([`crate::ValidatedOrder::draft`]): the app journals
+    /// the draft's id before submitting and always makes that dry run itself (a price check
+    /// shown earlier, without the customer, leaves no draft).
+    pub draft_orders: bool,
     /// Orders are fulfilled asynchronously: after placing one, poll
     /// [`crate::Provider::order_status`] until it is final.
     pub async_provisioning: bool,

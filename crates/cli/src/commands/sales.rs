@@ -1,6 +1,7 @@
 //! Catalogues, search, orders and eSIMs.
 
 use std::io::Write;
+use std::time::Duration;
 
 use esimdesk_app::catalogue::{self, SyncProgress};
 use esimdesk_app::checkout::{self, CheckoutOutcome, CheckoutRequest, CheckoutStep};
@@ -188,8 +189,10 @@ pub async fn order(desk: &Desk, command: OrderCommand) -> Result<(), Failure> {
             name,
             email,
             phone,
+            wait,
             json,
         } => {
+            desk.set_provisioning_deadline(Duration::from_secs(wait.wait_seconds));
             let customer = name.map(|name| CustomerView {
                 name,
                 email,
@@ -207,7 +210,7 @@ pub async fn order(desk: &Desk, command: OrderCommand) -> Result<(), Failure> {
                 // One new dry run: the CLI shows none beforehand.
                 dry_run_id: None,
             };
-            let outcome = checkout::checkout(desk, request, &quiet).await?;
+            let outcome = checkout::checkout(desk, request, &progress).await?;
             output::either(json.json, &outcome, outcome_text)
         }
     }
@@ -216,12 +219,26 @@ pub async fn order(desk: &Desk, command: OrderCommand) -> Result<(), Failure> {
 /// Progress is not printed: the answer is.
 fn quiet(_: CheckoutStep) {}
 
+/// A purchase's progress: only the wait for an asynchronous provider is worth a line (on
+/// standard error, so `--json` output stays one document).
+fn progress(step: CheckoutStep) {
+    if step == CheckoutStep::Provisioning {
+        eprintln!("the provider is preparing the eSIM…");
+    }
+}
+
 fn outcome_text(o: &CheckoutOutcome) -> String {
     let mut text = format!(
         "order {}: {}\n",
         o.order.order.client_reference,
         o.order.order.state.name()
     );
+    if o.order.order.state == esimdesk_app::OrderState::Provisioning {
+        text.push_str(
+            "the provider is still preparing the eSIM: the order is kept; run `esimdesk reconcile` \
+             in a minute to collect its code (never sell it again)\n",
+        );
+    }
     for esim in &o.esims {
         text.push_str(&format!("ICCID {}\n", esim.iccid));
         match &esim.code {
@@ -283,8 +300,10 @@ pub async fn esim(desk: &Desk, command: EsimCommand) -> Result<(), Failure> {
             offering,
             reference,
             payment_ref,
+            wait,
             json,
         } => {
+            desk.set_provisioning_deadline(Duration::from_secs(wait.wait_seconds));
             let input = TopUpInput {
                 iccid,
                 account_id: None,
@@ -292,7 +311,7 @@ pub async fn esim(desk: &Desk, command: EsimCommand) -> Result<(), Failure> {
                 payment_reference: payment_ref,
                 client_reference: reference,
             };
-            let outcome = top_up::top_up(desk, input, &quiet).await?;
+            let outcome = top_up::top_up(desk, input, &progress).await?;
             output::either(json.json, &outcome, outcome_text)
         }
         EsimCommand::Revoke {

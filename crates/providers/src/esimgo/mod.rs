@@ -60,6 +60,7 @@ pub const MAX_LINE_QUANTITY: u32 = 5;
 /// orders.
 pub const CAPABILITIES: Capabilities = Capabilities {
     validate_order: true,
+    draft_orders: false,
     async_provisioning: false,
     idempotent_orders: false,
     order_lookup_by_reference: false,

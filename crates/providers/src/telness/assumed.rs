@@ -19,6 +19,8 @@
 //! - §5.2: the `SUBSCRIPTION` line's `subscriber.name` and `subscriber.email` are required, so a
 //!   new eSIM needs the traveller's name and email ([`crate::Capabilities::requires_customer`]),
 //!   checked before anything is sent (`orders::new_esim_cart`).
+//! - §6: a dry run without a traveller is a price check: priced for [`PRICE_CHECK_TRAVELLER`],
+//!   then cancelled; it leaves no draft (`orders::validate_new`).
 //! - Open point 16: with a configured desk `customerId`, carts name it; without one, a new-eSIM
 //!   cart carries §5.1's new-customer object for the traveller (`orders::new_esim_cart`).
 //! - §5.4: a top-up cart names the subscription's own customer (read from it), else the desk's
@@ -43,6 +45,13 @@
 /// §3 (assumed application of §1's optional `X-Idempotency-Key`): the cart (`POST /orders`) is
 /// sent with the key `<client reference>-order` ...
 pub(super) const CART_KEY_SUFFIX: &str = "-order";
+
+/// §6, §5.2: a price check before the traveller is known (the checkout screen shows the exact
+/// total before the customer's details are typed) prices a cart for this placeholder traveller,
+/// then cancels it; it is never submitted, and never the draft a sale submits. `.invalid` is a
+/// reserved top-level domain: no mail can reach it.
+pub(super) const PRICE_CHECK_TRAVELLER: (&str, &str) =
+    ("Price check", "price-check@example.invalid");
 
 /// ... and the submit (`POST /orders/{id}/submit`) with `<client reference>-submit`, so that a
 /// sale's two mutating requests never share a key (a shared key with a different body is a

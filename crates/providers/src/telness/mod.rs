@@ -69,6 +69,7 @@ pub const DEFAULT_BASE_URL: &str = "https://connect.telnesstech.com/api/v2";
 ///   (none documented), no EID push.
 pub const CAPABILITIES: Capabilities = Capabilities {
     validate_order: true,
+    draft_orders: true,
     async_provisioning: true,
     idempotent_orders: true,
     order_lookup_by_reference: false,

@@ -272,14 +272,39 @@ fn unit_price(subtotal: Money, quantity: u32) -> Option<Money> {
         .then(|| Money::from_minor(subtotal.minor() / q, subtotal.currency()))
 }
 
+/// The dry run of a sale: its cart, priced, is the draft the sale submits. Without a traveller
+/// (the checkout screen's price, shown before the customer's details are typed) it is a price
+/// check: a cart for a placeholder traveller, priced and cancelled, leaving no draft.
 pub(super) async fn validate_new(
     t: &Telness,
     request: &OrderRequest,
 ) -> Result<ValidatedOrder, ProviderError> {
     let offering = catalogue::subscription_offering(t).await?;
-    let cart = new_esim_cart(t, request, &offering)?;
-    let id = create(t, &cart, &request.client_reference).await?;
-    price(t, &id, &cart).await
+    if request.customer.is_some() {
+        let cart = new_esim_cart(t, request, &offering)?;
+        let id = create(t, &cart, &request.client_reference).await?;
+        return price(t, &id, &cart).await;
+    }
+    let (name, email) = assumed::PRICE_CHECK_TRAVELLER;
+    let check = OrderRequest {
+        customer: Some(esimdesk_core::Customer {
+            name: name.to_owned(),
+            email: Some(email.to_owned()),
+            ..esimdesk_core::Customer::default()
+        }),
+        ..request.clone()
+    };
+    let cart = new_esim_cart(t, &check, &offering)?;
+    let id = create(t, &cart, &check.client_reference).await?;
+    let priced = price(t, &id, &cart).await;
+    // Tidy: the price-check cart would expire anyway, so a failed cancel is only logged.
+    if let Err(e) = cancel(t, &id).await {
+        tracing::info!(provider = "telness", order = %id, error = e.code(), "price-check cart left to expire");
+    }
+    Ok(ValidatedOrder {
+        draft: None,
+        ..priced?
+    })
 }
 
 pub(super) async fn validate_top_up(
