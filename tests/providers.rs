@@ -1,0 +1,99 @@
+//! Several providers in the real window (demo mode plays every simulated provider): one list with
+//! the provider named on each row, and a walk-in sale through Telness — an asynchronous provider
+//! that registers each eSIM to the traveller — ending with a scannable QR, then the eSIM cancelled.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use esimdesk_e2e::{Desk, decode_qr_codes};
+use fantoccini::Locator;
+
+/// A row's provider name, for the first row of `provider` in the results.
+fn row_provider(provider: &str) -> String {
+    format!("tr[data-provider=\"{provider}\"] [data-testid=\"row-provider\"]")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_telness_walk_in_sale_among_every_providers_offerings() {
+    let desk = Desk::launch().await.unwrap();
+    desk.by_testid("demo-banner").await.unwrap();
+    desk.text_when("freshness", |t| t.contains("offerings"))
+        .await
+        .unwrap();
+
+    // One list, both providers named, in the desk's currency (the demo rate converts EUR).
+    desk.type_into("destination-input", "Spain").await.unwrap();
+    desk.text_at_when(&row_provider("esimgo"), |t| t.contains("eSIM Go"))
+        .await
+        .unwrap();
+    desk.text_at_when(&row_provider("telness"), |t| t.contains("Telness"))
+        .await
+        .unwrap();
+    desk.text_at_when(
+        "tr[data-provider=\"telness\"] [data-testid=\"row-rate\"]",
+        |t| t.contains("EUR"),
+    )
+    .await
+    .unwrap();
+    desk.screenshot("sell-two-providers").await.unwrap();
+
+    desk.client
+        .find(Locator::Css("tr[data-provider=\"telness\"] button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The provider's exact price, from a price check made before the customer is known.
+    desk.text_when("provider-total", |t| t.contains("EUR"))
+        .await
+        .unwrap();
+    desk.type_into("customer-name", "Ana García").await.unwrap();
+    desk.type_into("payment-reference", "TERM-7Q2K")
+        .await
+        .unwrap();
+    // Telness registers the eSIM to the traveller: without an email the sale does not start.
+    desk.click("submit-order").await.unwrap();
+    desk.text_when("email-error", |t| {
+        t.contains("Telness") && t.contains("email is needed")
+    })
+    .await
+    .unwrap();
+    desk.type_into("customer-email", "ana@example.com")
+        .await
+        .unwrap();
+    desk.screenshot("checkout-telness").await.unwrap();
+    desk.click("submit-order").await.unwrap();
+
+    // Telness prepares the eSIM asynchronously; the desk waits for it, then delivers.
+    let lpa = desk
+        .text_when("deliver-lpa", |t| {
+            t.starts_with("LPA:1$rsp.sandbox-telness.example.com$")
+        })
+        .await
+        .unwrap();
+    let png = desk.screenshot("deliver-telness").await.unwrap();
+    let decoded = decode_qr_codes(&png).unwrap();
+    assert!(
+        decoded.contains(&lpa),
+        "QR codes in the window: {decoded:?}, shown: {lpa}"
+    );
+
+    // The eSIM screen offers what Telness can do: cancel the whole eSIM (not single packages).
+    desk.click("nav-esims").await.unwrap();
+    desk.type_into("esim-search", "Ana").await.unwrap();
+    desk.wait_count("esim-result", 1).await.unwrap();
+    desk.click("esim-result").await.unwrap();
+    desk.by_testid("install-status").await.unwrap();
+    assert!(!desk.is_present("revoke").await.unwrap());
+    desk.click("cancel-esim").await.unwrap();
+    desk.click("confirm-cancel-esim").await.unwrap();
+    desk.text_when("cancel-esim-message", |t| {
+        t.contains("refund the customer at the till")
+    })
+    .await
+    .unwrap();
+    desk.text_when("install-status", |t| t == "Deactivated")
+        .await
+        .unwrap();
+    desk.screenshot("esim-cancelled-telness").await.unwrap();
+    desk.close().await.unwrap();
+}
