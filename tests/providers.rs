@@ -6,6 +6,16 @@
 use esimdesk_e2e::{Desk, decode_qr_codes};
 use fantoccini::Locator;
 
+static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Back on Sell, searches for `place` unless the box still holds it.
+async fn search(desk: &Desk, place: &str) {
+    desk.click("nav-sell").await.unwrap();
+    if desk.value("destination-input").await.unwrap() != place {
+        desk.type_into("destination-input", place).await.unwrap();
+    }
+}
+
 /// A row's provider name, for the first row of `provider` in the results.
 fn row_provider(provider: &str) -> String {
     format!("tr[data-provider=\"{provider}\"] [data-testid=\"row-provider\"]")
@@ -13,6 +23,7 @@ fn row_provider(provider: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_telness_walk_in_sale_among_every_providers_offerings() {
+    let _w = ONE_WINDOW.lock().await;
     let desk = Desk::launch().await.unwrap();
     desk.by_testid("demo-banner").await.unwrap();
     desk.text_when("freshness", |t| t.contains("offerings"))
@@ -29,7 +40,7 @@ async fn a_telness_walk_in_sale_among_every_providers_offerings() {
         .unwrap();
     desk.text_at_when(
         "tr[data-provider=\"telness\"] [data-testid=\"row-rate\"]",
-        |t| t.contains("EUR"),
+        |t| t.contains("at 1.08"),
     )
     .await
     .unwrap();
@@ -43,7 +54,7 @@ async fn a_telness_walk_in_sale_among_every_providers_offerings() {
         .await
         .unwrap();
     // The provider's exact price, from a price check made before the customer is known.
-    desk.text_when("provider-total", |t| t.contains("EUR"))
+    desk.text_when("provider-total", |t| t.contains('€') || t.contains("EUR"))
         .await
         .unwrap();
     desk.type_into("customer-name", "Ana García").await.unwrap();
@@ -95,5 +106,61 @@ async fn a_telness_walk_in_sale_among_every_providers_offerings() {
         .await
         .unwrap();
     desk.screenshot("esim-cancelled-telness").await.unwrap();
+    desk.close().await.unwrap();
+}
+
+/// Exchange rates from Providers & settings: without one, Telness's EUR offerings are listed
+/// after the comparable ones, in their own currency; a rate set on the screen converts them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exchange_rate_set_in_settings_converts_the_list() {
+    let _w = ONE_WINDOW.lock().await;
+    let desk = Desk::launch().await.unwrap();
+    desk.text_when("freshness", |t| t.contains("offerings"))
+        .await
+        .unwrap();
+    desk.click("nav-settings").await.unwrap();
+    desk.text_when("exchange-rates", |t| t.contains("1 EUR = 1.08 USD"))
+        .await
+        .unwrap();
+    desk.client
+        .find(Locator::Css("[data-testid=\"exchange-rates\"] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    desk.text_when("exchange-rates", |t| t.contains("No rates yet"))
+        .await
+        .unwrap();
+
+    search(&desk, "Spain").await;
+    desk.text_when("not-comparable", |t| {
+        t.contains("no exchange rate into USD")
+    })
+    .await
+    .unwrap();
+    desk.text_at_when("tr[data-provider=\"telness\"] td.price", |t| {
+        t.contains("EUR") || t.contains('€')
+    })
+    .await
+    .unwrap();
+    desk.screenshot("sell-not-comparable").await.unwrap();
+
+    desk.click("nav-settings").await.unwrap();
+    desk.type_into("rate-from", "EUR").await.unwrap();
+    desk.type_into("rate-value", "1.10").await.unwrap();
+    desk.click("rate-save").await.unwrap();
+    desk.text_when("rate-note", |t| t.contains("1 EUR = 1.1 USD"))
+        .await
+        .unwrap();
+    desk.screenshot("settings-rates").await.unwrap();
+    search(&desk, "Spain").await;
+    desk.text_at_when(
+        "tr[data-provider=\"telness\"] [data-testid=\"row-rate\"]",
+        |t| t.contains("1.1"),
+    )
+    .await
+    .unwrap();
+    assert!(!desk.is_present("not-comparable").await.unwrap());
     desk.close().await.unwrap();
 }

@@ -109,7 +109,7 @@ pub fn provider_choices() -> Vec<ProviderChoice> {
 #[serde(rename_all = "camelCase")]
 pub struct AppStatus {
     pub info: AppInfo,
-    /// A built-in sandbox plays the provider: nothing is bought for real.
+    /// A built-in sandbox plays the providers: nothing is bought for real.
     pub demo: bool,
     /// A real provider account was added during demo mode; restarting leaves demo mode.
     pub restart_to_leave_demo: bool,

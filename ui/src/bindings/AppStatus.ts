@@ -8,7 +8,7 @@ import type { ProviderChoice } from "./ProviderChoice";
 
 export type AppStatus = { info: AppInfo, 
 /**
- * A built-in sandbox plays the provider: nothing is bought for real.
+ * A built-in sandbox plays the providers: nothing is bought for real.
  */
 demo: boolean, 
 /**

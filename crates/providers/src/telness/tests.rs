@@ -570,9 +570,12 @@ async fn a_sale_without_the_travellers_name_and_email_is_refused_before_sending(
     ] {
         let mut r = request(None);
         r.customer = customer;
-        let err = telness.validate_order(&r).await.unwrap_err();
-        assert_eq!(err.code(), "invalid_request");
-        assert!(err.to_string().contains("name and email"), "{err}");
+        // No traveller at all is a price check (tested below); a half-given one is refused.
+        if r.customer.is_some() {
+            let err = telness.validate_order(&r).await.unwrap_err();
+            assert_eq!(err.code(), "invalid_request");
+            assert!(err.to_string().contains("name and email"), "{err}");
+        }
         assert_eq!(
             telness.place_order(&r).await.unwrap_err().code(),
             "invalid_request"
