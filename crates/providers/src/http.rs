@@ -38,6 +38,10 @@ pub struct HttpSettings {
     pub default_retry_after: Duration,
     /// A `Retry-After` longer than this is not waited for: the call fails with the wait in it.
     pub max_retry_wait: Duration,
+    /// Every server error (5xx) on an idempotent call is worth a retry, as the provider's
+    /// reference says (Telness §11: "retry GETs"). Off: only 502/503/504, which say "try again"
+    /// by themselves; a 500 may be a bug that retrying only repeats.
+    pub retry_server_errors: bool,
     /// The provider's request-id / correlation header (Truphone `X-Correlation-ID`). When set,
     /// every logical call sends one id in it (the same on each retry), the caller's own when it
     /// gives one ([`Call::correlation`]), else a fresh UUID. eSIM Go documents none.
@@ -53,6 +57,7 @@ impl Default for HttpSettings {
             max_retries: 3,
             default_retry_after: Duration::from_secs(1),
             max_retry_wait: Duration::from_secs(30),
+            retry_server_errors: false,
             correlation_header: None,
         }
     }
@@ -356,16 +361,17 @@ impl Http {
                     .with_max_times(self.settings.max_retries)
                     .with_jitter();
                 let max_wait = self.settings.max_retry_wait;
+                let any_5xx = self.settings.retry_server_errors;
                 (|| {
                     attempt_no += 1;
                     self.attempt(call, &url, &label, &request_id, attempt_no)
                 })
                 .retry(backoff)
-                .when(|f: &Failure| retry_wait(f, max_wait).is_some())
+                .when(|f: &Failure| retry_wait(f, max_wait, any_5xx).is_some())
                 .adjust(|f: &Failure, next: Option<Duration>| {
                     // `None` means the retries are used up: keep it so.
                     let next = next?;
-                    match retry_wait(f, max_wait) {
+                    match retry_wait(f, max_wait, any_5xx) {
                         Some(Some(asked)) => Some(asked),
                         _ => Some(next),
                     }
@@ -605,13 +611,18 @@ fn check_base_url(base: &Url) -> Result<(), ProviderError> {
 
 /// `Some(wait)` when the failure is worth retrying: `Some(Some(d))` when the provider asked for
 /// `d`, `Some(None)` for the backoff's own delay. `None` to stop.
-fn retry_wait(failure: &Failure, max_wait: Duration) -> Option<Option<Duration>> {
+fn retry_wait(
+    failure: &Failure,
+    max_wait: Duration,
+    any_server_error: bool,
+) -> Option<Option<Duration>> {
     match failure {
         Failure::Status(reply) => match reply.status.as_u16() {
             429 | 502 | 503 | 504 => match reply.retry_after() {
                 Some(d) if d > max_wait => None,
                 asked => Some(asked),
             },
+            500..=599 if any_server_error => Some(None),
             _ => None,
         },
         Failure::Error(ProviderError::Timeout | ProviderError::Network { .. }) => Some(None),

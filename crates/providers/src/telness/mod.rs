@@ -28,11 +28,9 @@ mod wire;
 
 use std::num::NonZeroU32;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use esimdesk_core::{Offering, ProviderKind};
-use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
@@ -40,7 +38,7 @@ use url::Url;
 
 use crate::capabilities::Capabilities;
 use crate::error::ProviderError;
-use crate::http::{Call, Failure, Http, HttpSettings, RateLimit, Reply};
+use crate::http::{Call, Http, HttpSettings, RateLimit, Reply};
 use crate::provider::Provider;
 use crate::{
     CancelOutcome, CancelTarget, CataloguePage, CatalogueQuery, EsimHandle, EsimUsage,
@@ -123,6 +121,9 @@ impl TelnessConfig {
                     NonZeroU32::new(assumed::DEFAULT_REQUESTS_PER_SECOND)
                         .unwrap_or(NonZeroU32::MIN),
                 )),
+                // §11: "5xx server error (retry GETs; for POSTs retry only with the same
+                // idempotency key)": reads and the keyed cart are the idempotent calls.
+                retry_server_errors: true,
                 ..HttpSettings::default()
             },
             desk_customer_id: None,
@@ -138,18 +139,10 @@ pub struct Telness {
     desk_customer_id: Option<String>,
     /// Configured, or found once by [`Telness::subscription_offering`].
     subscription_offering: Mutex<Option<String>>,
-    /// §11: a GET answered with a server error is retried. The shared client retries the busy
-    /// ones (429, 502, 503, 504); the other 5xx (a `500`) are retried here, as often
-    /// ([`HttpSettings::max_retries`]) and after the same wait
-    /// ([`HttpSettings::default_retry_after`]).
-    server_error_retries: usize,
-    server_error_wait: Duration,
 }
 
 impl Telness {
     pub fn new(config: TelnessConfig) -> Result<Self, ProviderError> {
-        let server_error_retries = config.http.max_retries;
-        let server_error_wait = config.http.default_retry_after;
         let http = Http::new(
             "telness",
             &config.base_url,
@@ -164,43 +157,15 @@ impl Telness {
             http,
             desk_customer_id: clean(config.desk_customer_id),
             subscription_offering: Mutex::new(clean(config.subscription_offering_id)),
-            server_error_retries,
-            server_error_wait,
         })
     }
 
-    /// "Test connection": Telness documents no balance, so the cheapest real check is the
     /// Sends a call and maps any failure with Telness's rules.
     async fn send(&self, call: &Call, op: Op) -> Result<Reply, ProviderError> {
-        self.send_raw(call)
+        self.http
+            .send(call)
             .await
             .map_err(|f| map_failure(f, op, self.http.redactor()))
-    }
-
-    /// Sends a call; a GET answered with a server error the shared client does not retry (a
-    /// `500`) is sent again, at most `server_error_retries` times (§11: "retry GETs").
-    async fn send_raw(&self, call: &Call) -> Result<Reply, Failure> {
-        let mut retries = 0;
-        loop {
-            match self.http.send(call).await {
-                Err(Failure::Status(reply))
-                    if call.method == Method::GET
-                        && reply.status.is_server_error()
-                        && !matches!(reply.status.as_u16(), 502..=504)
-                        && retries < self.server_error_retries =>
-                {
-                    retries += 1;
-                    tracing::debug!(
-                        provider = "telness",
-                        path = %call.label(),
-                        status = reply.status.as_u16(),
-                        "retrying a read after a server error"
-                    );
-                    tokio::time::sleep(self.server_error_wait).await;
-                }
-                other => return other,
-            }
-        }
     }
 
     async fn get_json<T: DeserializeOwned>(

@@ -181,7 +181,7 @@ enum QrAnswer {
 /// `GET /subscriptions/{id}/esim/qrcode`. `qrCodeData` goes through core's parser.
 async fn qr_code(t: &Telness, id: &str) -> Result<QrAnswer, ProviderError> {
     let call = Call::get(&["subscriptions", id, "esim", "qrcode"]);
-    let reply = match t.send_raw(&call).await {
+    let reply = match t.http.send(&call).await {
         Ok(reply) => reply,
         Err(Failure::Status(r)) if r.status.as_u16() == assumed::QR_CODE_NOT_READY_STATUS => {
             return Ok(QrAnswer::NotReady);

@@ -37,6 +37,7 @@ fn settings() -> HttpSettings {
         max_retries: 3,
         default_retry_after: Duration::from_millis(10),
         max_retry_wait: Duration::from_secs(5),
+        retry_server_errors: true,
         correlation_header: None,
     }
 }
