@@ -44,6 +44,14 @@ async fn a_telness_walk_in_sale_among_every_providers_offerings() {
     )
     .await
     .unwrap();
+    // The first Telness row in view, under the last cheaper rows of eSIM Go.
+    desk.client
+        .execute(
+            "document.querySelector('tr[data-provider=\"telness\"]').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await
+        .unwrap();
     desk.screenshot("sell-two-providers").await.unwrap();
 
     desk.client
@@ -105,6 +113,7 @@ async fn a_telness_walk_in_sale_among_every_providers_offerings() {
     desk.text_when("install-status", |t| t == "Deactivated")
         .await
         .unwrap();
+    assert!(desk.is_present("install-cancelled").await.unwrap());
     desk.screenshot("esim-cancelled-telness").await.unwrap();
     desk.close().await.unwrap();
 }

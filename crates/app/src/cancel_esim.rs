@@ -20,7 +20,7 @@ use crate::purchase::{self, Plan, Spend};
 /// What the desk says about money after an eSIM is cancelled: the provider refunds nothing
 /// itself where the desk took the payment.
 pub const REFUND_NOTE: &str =
-    "the desk took the payment itself: refund the customer at the till if anything is owed";
+    "The desk took the payment itself: refund the customer at the till if anything is owed.";
 
 /// A cancel as the eSIM screen and the CLI ask for it.
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -70,8 +70,8 @@ pub async fn cancel_esim(
         iccid,
         refund: outcome.refund.into(),
         message: match outcome.message {
-            Some(m) => format!("{m}. The {REFUND_NOTE}"),
-            None => format!("The {REFUND_NOTE}"),
+            Some(m) => format!("{}. {REFUND_NOTE}", m.trim_end_matches('.')),
+            None => REFUND_NOTE.to_owned(),
         },
     })
 }
