@@ -87,13 +87,14 @@ ipc! {
         codes::inspect_code(input: String) -> CodeView;
         codes::check_iccid(input: String) -> IdentifierCheck;
         codes::check_eid(input: String) -> IdentifierCheck;
-        /// Adds an account after the provider accepted its key (the key goes to the keychain).
+        /// Adds an account after the provider accepted its credential (one value per field of
+        /// the provider's form, `AppStatus.providers[].credentialFields`; kept in the keychain).
         accounts::add_account(
             provider: ProviderKind,
             id: Option<String>,
             label: Option<String>,
             base_url: Option<String>,
-            key: String,
+            credential: Vec<String>,
         ) -> AccountCheck;
         accounts::remove_account(id: String) -> ();
         settings::set_desk_settings(settings: DeskSettings) -> ();

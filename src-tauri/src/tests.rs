@@ -299,7 +299,7 @@ fn the_walk_in_flow_through_ipc() {
         .esimgo_base_url();
     let code = w.refused(
         "add_account",
-        json!({ "provider": "esimgo", "id": "mine", "label": null, "baseUrl": sandbox_url, "key": "wrong" }),
+        json!({ "provider": "esimgo", "id": "mine", "label": null, "baseUrl": sandbox_url, "credential": ["wrong"] }),
     );
     assert_ne!(code, "internal");
     assert_eq!(w.ok("status", json!({}))["restartToLeaveDemo"], false);

@@ -2,7 +2,7 @@
 //! neither happens unless the provider accepted the key.
 
 use esimdesk_core::{Money, ProviderKind};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use time::OffsetDateTime;
 use ts_rs::TS;
@@ -19,6 +19,8 @@ pub struct NewAccount {
     pub label: Option<String>,
     /// Defaults to the provider's live API.
     pub base_url: Option<String>,
+    /// The credential's text: one value per line, in the order of
+    /// [`crate::credentials::fields`] (an API key alone for most providers).
     pub key: SecretString,
 }
 
@@ -34,6 +36,8 @@ pub struct AccountCheck {
 /// Tests the key with a real call, then stores the key in the keychain and the account in the
 /// database. A rejected key stores nothing.
 pub async fn add_account(desk: &Desk, new: NewAccount) -> Result<AccountCheck, AppError> {
+    // One value per field of the provider's form, none empty: refused before any call.
+    let key = crate::credentials::from_text(new.provider, new.key.expose_secret())?;
     let id = new
         .id
         .unwrap_or_else(|| new.provider.id().to_owned())
@@ -64,14 +68,14 @@ pub async fn add_account(desk: &Desk, new: NewAccount) -> Result<AccountCheck, A
         base_url,
         created_at: OffsetDateTime::now_utc(),
     };
-    let provider = build_provider(&account, new.key.clone())?;
+    let provider = build_provider(&account, key.clone())?;
     let balance = if provider.capabilities().balance {
         Some(provider.balance().await?.available)
     } else {
         provider.check_credentials().await?;
         None
     };
-    desk.secrets().set(&id, &new.key)?;
+    desk.secrets().set(&id, &key)?;
     desk.store().upsert_account(&account)?;
     desk.forget_provider(&id);
     desk.store().audit(

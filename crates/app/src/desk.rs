@@ -188,14 +188,23 @@ pub fn build_provider(
         field: "base URL".into(),
         message: format!("'{}' is not a URL: {e}", account.base_url),
     })?;
+    // The kept credential's values, one per field of the provider's form.
+    let mut values = crate::credentials::values(account.provider, &key)?.into_iter();
+    let mut next = || {
+        values
+            .next()
+            .unwrap_or_else(|| SecretString::from(String::new()))
+    };
     match account.provider {
         ProviderKind::Esimgo => Ok(Arc::new(EsimGo::new(EsimGoConfig::with_base_url(
-            url, key,
+            url,
+            next(),
         ))?)),
         // The desk's customer at Telness and its Travel eSIM offering are left to the adapter: a
         // new customer per sale (telness.md open point 16), the offering looked up once.
         ProviderKind::Telness => Ok(Arc::new(Telness::new(TelnessConfig::with_base_url(
-            url, key,
+            url,
+            next(),
         ))?)),
         other => Err(AppError::ProviderNotAvailable(other)),
     }

@@ -7,6 +7,7 @@ pub mod cancel_esim;
 pub mod catalogue;
 pub mod checkout;
 pub mod codes;
+pub mod credentials;
 pub mod desk;
 pub mod diagnostics;
 pub mod error;

@@ -89,6 +89,8 @@ pub struct ProviderChoice {
     pub live_url: Option<String>,
     /// This version has an adapter for it; `false`: shown as coming.
     pub ready: bool,
+    /// What the account form asks for (one value per field, in this order).
+    pub credential_fields: Vec<crate::credentials::CredentialField>,
 }
 
 /// Every provider, ready or not, in the order the form lists them.
@@ -100,6 +102,7 @@ pub fn provider_choices() -> Vec<ProviderChoice> {
             name: kind.display_name().to_owned(),
             live_url: crate::desk::default_base_url(kind).map(str::to_owned),
             ready: esimdesk_providers::capabilities::of(kind).is_some(),
+            credential_fields: crate::credentials::fields(kind),
         })
         .collect()
 }

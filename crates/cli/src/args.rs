@@ -220,14 +220,18 @@ pub enum RatesCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ProvidersCommand {
-    /// Add (or replace) a provider account. The key is read from standard input or a prompt —
-    /// never from the command line, where it would land in shell history.
+    /// Add (or replace) a provider account. The credential is read from standard input or a
+    /// prompt — never from the command line, where it would land in shell history.
     #[command(
         after_help = "Examples:\n  esimdesk providers add esimgo            (prompts for the key)\n  \
-        printf '%s' \"$KEY\" | esimdesk providers add esimgo --base-url http://127.0.0.1:8080/v2.4\n\n\
-        The key is tested with a real call (the account balance, or the cheapest read where the\n\
-        provider has no balance) before anything is stored; it goes\n\
-        to the OS keychain (service esim-desk), the database keeps only the account.\n\
+        printf '%s' \"$KEY\" | esimdesk providers add esimgo --base-url http://127.0.0.1:8080/v2.4\n  \
+        printf '%s\\n%s\\n' \"$CLIENT_ID\" \"$CLIENT_SECRET\" | esimdesk providers add truphone\n\n\
+        Standard input holds one line per secret: eSIM Go and Telness an API key; Truphone the\n\
+        client id, then the client secret; ITT the API key, then the secret code. At a terminal\n\
+        each is prompted for (secrets without echo). `esim-sandbox` prints this text as `credential`.\n\
+        The credential is tested with a real call (the account balance, or the cheapest read where\n\
+        the provider has none) before anything is stored; it goes to the OS keychain (service\n\
+        esim-desk), the database keeps only the account.\n\
         JSON: { account: { id, provider, label, baseUrl, createdAt }, balance }."
     )]
     Add {

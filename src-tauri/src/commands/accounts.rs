@@ -1,11 +1,11 @@
-//! Provider accounts. The key goes straight into a `SecretString`, then to the keychain; it is
-//! never logged or sent back.
+//! Provider accounts. The credential's values go straight into a `SecretString`, then to the
+//! keychain; they are never logged or sent back.
 
 use std::sync::Arc;
 
 use esimdesk_app::accounts::{self, AccountCheck, NewAccount};
+use esimdesk_app::credentials;
 use esimdesk_app::{Desk, ErrorPayload, ProviderKind, os_keychain};
-use secrecy::SecretString;
 use tauri::State;
 
 use crate::state::{DeskState, blocking, blocking_async};
@@ -19,19 +19,19 @@ pub async fn add_account(
     id: Option<String>,
     label: Option<String>,
     base_url: Option<String>,
-    key: String,
+    credential: Vec<String>,
 ) -> Result<AccountCheck, ErrorPayload> {
-    let new = NewAccount {
-        provider,
-        id: id.filter(|s| !s.trim().is_empty()),
-        label: label.filter(|s| !s.trim().is_empty()),
-        base_url: base_url.filter(|s| !s.trim().is_empty()),
-        key: SecretString::from(key),
-    };
     let demo = state.is_demo();
     let desk = state.desk.clone();
     let real_db = state.real_db.clone();
     let check = blocking_async(move || async move {
+        let new = NewAccount {
+            provider,
+            id: id.filter(|s| !s.trim().is_empty()),
+            label: label.filter(|s| !s.trim().is_empty()),
+            base_url: base_url.filter(|s| !s.trim().is_empty()),
+            key: credentials::from_values(provider, &credential)?,
+        };
         let desk = if demo {
             Arc::new(Desk::open(real_db.parent(), os_keychain())?)
         } else {

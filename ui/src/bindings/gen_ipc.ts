@@ -47,8 +47,8 @@ export const commands = {
   inspectCode: (input: string) => invoke<CodeView>("inspect_code", { input }),
   checkIccid: (input: string) => invoke<IdentifierCheck>("check_iccid", { input }),
   checkEid: (input: string) => invoke<IdentifierCheck>("check_eid", { input }),
-  /** Adds an account after the provider accepted its key (the key goes to the keychain). */
-  addAccount: (provider: ProviderKind, id: string | null, label: string | null, baseUrl: string | null, key: string) => invoke<AccountCheck>("add_account", { provider, id, label, baseUrl, key }),
+  /** Adds an account after the provider accepted its credential (one value per field of the provider's form, `AppStatus.providers[].credentialFields`; kept in the keychain). */
+  addAccount: (provider: ProviderKind, id: string | null, label: string | null, baseUrl: string | null, credential: Array<string>) => invoke<AccountCheck>("add_account", { provider, id, label, baseUrl, credential }),
   removeAccount: (id: string) => invoke<null>("remove_account", { id }),
   setDeskSettings: (settings: DeskSettings) => invoke<null>("set_desk_settings", { settings }),
   markupRules: () => invoke<Array<MarkupRule>>("markup_rules"),

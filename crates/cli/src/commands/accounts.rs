@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use esimdesk_app::Desk;
 use esimdesk_app::ProviderKind;
 use esimdesk_app::accounts::{self, NewAccount};
+use esimdesk_app::credentials;
 use secrecy::SecretString;
 
 use crate::args::ProvidersCommand;
@@ -71,24 +72,37 @@ pub async fn providers(desk: &Desk, command: ProvidersCommand) -> Result<(), Fai
     }
 }
 
-/// The key from a no-echo prompt at a terminal, or the first line of standard input.
+/// The credential: at a terminal, one prompt per field of the provider's form (secrets without
+/// echo); else its lines on standard input, one per field (see `providers add --help`).
 fn read_key(kind: ProviderKind) -> Result<SecretString, Failure> {
-    let text = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(format!("{} API key: ", kind.display_name()))
-            .map_err(|e| Failure::Other(format!("cannot read the key: {e}")))?
-    } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Failure::Other(format!("cannot read the key from standard input: {e}")))?;
-        line
-    };
-    let key = text.trim();
-    if key.is_empty() {
-        return Err(Failure::Invalid(
-            "key: none given (type it at the prompt or pipe it on standard input)".into(),
-        ));
+    if std::io::stdin().is_terminal() {
+        let mut values = Vec::new();
+        for field in credentials::fields(kind) {
+            let prompt = format!("{} {}: ", kind.display_name(), field.label);
+            let value = if field.secret {
+                rpassword::prompt_password(prompt)
+                    .map_err(|e| Failure::Other(format!("cannot read the {}: {e}", field.label)))?
+            } else {
+                eprint!("{prompt}");
+                read_line()?
+            };
+            values.push(value);
+        }
+        return Ok(credentials::from_values(kind, &values)?);
     }
-    Ok(SecretString::from(key.to_owned()))
+    let mut text = String::new();
+    for _ in credentials::fields(kind) {
+        text.push_str(&read_line()?);
+        text.push('\n');
+    }
+    Ok(credentials::from_text(kind, &text)?)
+}
+
+fn read_line() -> Result<String, Failure> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::Other(format!("cannot read standard input: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
