@@ -110,8 +110,8 @@ fn setup(app: &AppHandle) -> Result<(), SetupError> {
     Ok(())
 }
 
-/// Demo mode's first catalogue sync, then start-up reconciliation; on a worker thread, so the
-/// window opens at once.
+/// Demo mode's first catalogue sync, start-up reconciliation, then the follow-up of orders a
+/// provider is still preparing; on a worker thread, so the window opens at once.
 fn start_background_work(app: AppHandle, desk: Arc<Desk>, demo: bool) {
     tauri::async_runtime::spawn_blocking(move || {
         tauri::async_runtime::block_on(async {
@@ -126,6 +126,10 @@ fn start_background_work(app: AppHandle, desk: Arc<Desk>, demo: bool) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = e.code(), "start-up reconciliation failed: {e}"),
             }
+            // Orders a provider is still preparing are asked about again while the desk runs,
+            // and the agent told when their eSIM is ready.
+            reconcile::keep_following_up(&desk, &|settled| emit(&app, ORDERS_RECONCILED, settled))
+                .await;
         })
     });
 }

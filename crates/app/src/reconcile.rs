@@ -26,6 +26,8 @@ pub struct Reconciled {
     pub after: OrderState,
     /// What was decided and why, in plain words.
     pub note: String,
+    /// The eSIM the order delivered, once it has its code (to open it from a notice).
+    pub ready_iccid: Option<String>,
 }
 
 /// How long after sending an order the provider's silence is taken as "not bought": eSIM Go
@@ -66,9 +68,62 @@ pub async fn reconcile_on_start(desk: &Desk) -> Result<Vec<Reconciled>, AppError
 ///
 /// Orders this process is submitting right now are left alone.
 pub async fn reconcile(desk: &Desk, grace: Duration) -> Result<Vec<Reconciled>, AppError> {
+    settle_all(desk, needing_reconciliation(desk)?, grace).await
+}
+
+/// How often a running desk asks again about orders a provider is still preparing.
+pub const FOLLOW_UP_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The running desk's follow-up: orders an asynchronous provider is still preparing (the sale
+/// stopped waiting) and completed orders whose codes are still to come, read again by the
+/// provider's reference. Reading buys nothing, so this may run as often as [`FOLLOW_UP_EVERY`];
+/// lost replies and never-sent orders are left to [`reconcile`].
+pub async fn follow_up(desk: &Desk) -> Result<Vec<Reconciled>, AppError> {
+    let waiting: Vec<JournaledOrder> = desk
+        .store()
+        .unsettled_orders()?
+        .into_iter()
+        .filter(|o| {
+            o.order.provider_reference.is_some()
+                && match o.order.state {
+                    OrderState::Provisioning => true,
+                    OrderState::Completed => o.delivered_at.is_none(),
+                    _ => false,
+                }
+        })
+        .collect();
+    // Only what moved is news: an order still being prepared is asked about again next time.
+    Ok(settle_all(desk, waiting, DEFAULT_GRACE)
+        .await?
+        .into_iter()
+        .filter(|r| r.after != r.before || r.ready_iccid.is_some())
+        .collect())
+}
+
+/// [`follow_up`] every [`FOLLOW_UP_EVERY`] for as long as the desk runs, handing what it settled
+/// to `on_settled` (the window tells the agent an eSIM is ready).
+pub async fn keep_following_up(desk: &Desk, on_settled: &(dyn Fn(Vec<Reconciled>) + Send + Sync)) {
+    loop {
+        tokio::time::sleep(FOLLOW_UP_EVERY).await;
+        match follow_up(desk).await {
+            Ok(settled) if !settled.is_empty() => on_settled(settled),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(
+                error = e.code(),
+                "follow-up of provisioning orders failed: {e}"
+            ),
+        }
+    }
+}
+
+async fn settle_all(
+    desk: &Desk,
+    orders: Vec<JournaledOrder>,
+    grace: Duration,
+) -> Result<Vec<Reconciled>, AppError> {
     let mut results = Vec::new();
     let now = OffsetDateTime::now_utc();
-    for journaled in needing_reconciliation(desk)? {
+    for journaled in orders {
         let reference = journaled.order.client_reference.clone();
         if desk.purchases().is_in_flight(&reference) {
             continue;
@@ -82,11 +137,24 @@ pub async fn reconcile(desk: &Desk, grace: Duration) -> Result<Vec<Reconciled>, 
                 format!("still open: {e}")
             }
         };
-        let after = desk
-            .store()
-            .order(&reference)?
-            .map(|o| o.order.state)
-            .unwrap_or(before);
+        let settled = desk.store().order(&reference)?;
+        let after = settled.as_ref().map_or(before, |o| o.order.state);
+        let ready_iccid = match &settled {
+            Some(o) if o.delivered_at.is_some() && !o.order.kind.takes_back() => desk
+                .store()
+                .esims_of_order(&reference)?
+                .into_iter()
+                .find(|e| e.esim.activation_code.is_some())
+                .map(|e| e.esim.iccid.to_string())
+                .or_else(|| {
+                    o.order
+                        .lines
+                        .first()
+                        .and_then(|l| l.iccid.as_ref())
+                        .map(ToString::to_string)
+                }),
+            _ => None,
+        };
         desk.store().audit(
             &desk.actor(),
             "order.reconcile",
@@ -101,6 +169,7 @@ pub async fn reconcile(desk: &Desk, grace: Duration) -> Result<Vec<Reconciled>, 
             before,
             after,
             note: outcome,
+            ready_iccid,
         });
     }
     Ok(results)

@@ -5,4 +5,8 @@ export type Reconciled = { clientReference: string, before: OrderState, after: O
 /**
  * What was decided and why, in plain words.
  */
-note: string, };
+note: string, 
+/**
+ * The eSIM the order delivered, once it has its code (to open it from a notice).
+ */
+readyIccid: string | null, };
