@@ -91,6 +91,8 @@ pub async fn start(real_db: &Path) -> Result<(Desk, RunningSandbox), String> {
         &desk,
         &DeskSettings {
             desk_name: "eSIM Desk (demo)".into(),
+            // Truphone's orders name the country of sale: the demo desk sells in Spain.
+            country: esimdesk_app::Country::parse("ES").ok(),
             ..DeskSettings::default()
         },
     )

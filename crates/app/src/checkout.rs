@@ -282,7 +282,8 @@ fn plan(desk: &Desk, request: CheckoutRequest) -> Result<Plan, AppError> {
         provider_reference: None,
         created_at: OffsetDateTime::now_utc(),
     };
-    let wire_request = OrderRequest::from_order(&order).map_err(money)?;
+    let mut wire_request = OrderRequest::from_order(&order).map_err(money)?;
+    wire_request.sale_country = desk.store().desk_settings()?.country;
     Ok(Plan {
         account_id: request.account_id,
         provider,

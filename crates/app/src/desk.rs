@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use esimdesk_core::ProviderKind;
 use esimdesk_providers::esimgo::{EsimGo, EsimGoConfig};
 use esimdesk_providers::telness::{Telness, TelnessConfig};
+use esimdesk_providers::truphone::{Truphone, TruphoneConfig};
 use esimdesk_providers::{Capabilities, Provider};
 use esimdesk_store::{ProviderAccount, Store};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::AppError;
@@ -176,6 +177,7 @@ pub fn default_base_url(kind: ProviderKind) -> Option<&'static str> {
     match kind {
         ProviderKind::Esimgo => Some(esimdesk_providers::esimgo::DEFAULT_BASE_URL),
         ProviderKind::Telness => Some(esimdesk_providers::telness::DEFAULT_BASE_URL),
+        ProviderKind::Truphone => Some(esimdesk_providers::truphone::DEFAULT_BASE_URL),
         _ => None,
     }
 }
@@ -206,6 +208,15 @@ pub fn build_provider(
             url,
             next(),
         ))?)),
+        // The country of sale comes with each request (the desk's settings), not the account.
+        ProviderKind::Truphone => {
+            let client_id = next().expose_secret().to_owned();
+            Ok(Arc::new(Truphone::new(TruphoneConfig::with_base_url(
+                url,
+                client_id,
+                next(),
+            ))?))
+        }
         other => Err(AppError::ProviderNotAvailable(other)),
     }
 }

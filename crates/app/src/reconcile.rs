@@ -355,6 +355,7 @@ fn lookup(desk: &Desk, journaled: &JournaledOrder) -> Result<OrderLookup, AppErr
             _ => None,
         },
         sent_at: sent_at(desk, journaled)?,
+        customer_email: order.customer.as_ref().and_then(|c| c.email.clone()),
     })
 }
 
@@ -436,6 +437,21 @@ async fn find(
             )))
         }
         Choice::Ask(why) => needs_person(desk, journaled, why).map(Some),
+        // A provider that prepares orders asynchronously and can be searched only for what a
+        // finished order leaves behind (Truphone's subscriptions) cannot prove "never bought":
+        // the order may still be being prepared. A person checks the provider's portal.
+        Choice::Nothing
+            if now - lookup.sent_at >= grace && !absence_is_proof(provider.capabilities()) =>
+        {
+            needs_person(
+                desk,
+                journaled,
+                "the provider shows no eSIM for this sale, but it may still be preparing one: \
+                 check its portal, then settle by hand"
+                    .to_owned(),
+            )
+            .map(Some)
+        }
         Choice::Nothing if now - lookup.sent_at >= grace => {
             fail(
                 desk,
@@ -446,6 +462,12 @@ async fn find(
         }
         Choice::Nothing => Ok(None),
     }
+}
+
+/// Whether a provider's silence after the grace means the order never arrived: true where it
+/// finds orders by this desk's reference, or answers synchronously (a sent order exists at once).
+fn absence_is_proof(c: esimdesk_providers::Capabilities) -> bool {
+    c.order_lookup_by_reference || !c.async_provisioning
 }
 
 /// Whether any eSIM of a provider order is one the desk holds for another order.
@@ -730,6 +752,7 @@ mod tests {
             }],
             esim: None,
             sent_at: SENT,
+            customer_email: None,
         }
     }
 

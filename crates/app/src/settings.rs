@@ -17,6 +17,7 @@ pub fn set_desk_settings(desk: &Desk, settings: &DeskSettings) -> Result<DeskSet
         desk_name: settings.desk_name.trim().to_owned(),
         currency: settings.currency,
         profile_name: settings.profile_name.trim().to_owned(),
+        country: settings.country,
     };
     if cleaned.desk_name.is_empty() {
         return Err(AppError::InvalidInput {
@@ -37,13 +38,15 @@ pub fn set_desk_settings(desk: &Desk, settings: &DeskSettings) -> Result<DeskSet
         &desk.actor(),
         "settings.set",
         &format!(
-            "desk name '{}' → '{}', currency {} → {}, profile '{}' → '{}'",
+            "desk name '{}' → '{}', currency {} → {}, profile '{}' → '{}', country {} → {}",
             before.desk_name,
             cleaned.desk_name,
             before.currency.code(),
             cleaned.currency.code(),
             before.profile_name,
-            cleaned.profile_name
+            cleaned.profile_name,
+            before.country.map_or("-".to_owned(), |c| c.code()),
+            cleaned.country.map_or("-".to_owned(), |c| c.code())
         ),
     )?;
     Ok(cleaned)

@@ -218,6 +218,7 @@ fn plan(desk: &Desk, input: TopUpInput) -> Result<Plan, AppError> {
         quoted_total: hit.offering.cost,
         payment_reference: input.payment_reference,
         draft: None,
+        sale_country: desk.store().desk_settings()?.country,
     };
     Ok(Plan {
         account_id,

@@ -444,6 +444,7 @@ async fn settings_and_markup_are_saved_audited_and_priced() {
             desk_name: " Airport T2 ".into(),
             currency: Currency::parse("EUR").unwrap(),
             profile_name: "maria".into(),
+            country: None,
         },
     )
     .unwrap();

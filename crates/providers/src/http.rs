@@ -121,8 +121,8 @@ pub(crate) enum CallKind {
     Once,
 }
 
-/// One request to make.
-#[derive(Debug)]
+/// One request to make. Its `Debug` leaves the body out: a token request's body holds the
+/// client secret.
 pub(crate) struct Call {
     pub method: Method,
     /// Path segments under the base URL, each percent-encoded on its own.
@@ -141,6 +141,19 @@ pub(crate) struct Call {
     pub secret_headers: Vec<(HeaderName, SecretString)>,
     /// Correlation id for this call (see [`HttpSettings::correlation_header`]).
     pub correlation: Option<String>,
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("method", &self.method)
+            .field("segments", &self.segments)
+            .field("query", &self.query)
+            .field("kind", &self.kind)
+            .field("body_bytes", &self.body.as_ref().map(Vec::len))
+            .field("correlation", &self.correlation)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Largest JSON reply accepted by default.

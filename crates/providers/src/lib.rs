@@ -19,6 +19,7 @@ mod orders;
 pub mod provider;
 pub mod qr_bundle;
 pub mod telness;
+pub mod truphone;
 
 #[cfg(test)]
 mod test_server;

@@ -81,6 +81,8 @@ pub struct TopUpRequest {
     pub payment_reference: Option<String>,
     /// As [`OrderRequest::draft`].
     pub draft: Option<String>,
+    /// The country of sale, for providers that ask (as [`OrderRequest::sale_country`]).
+    pub sale_country: Option<Country>,
 }
 
 /// The provider's dry-run answer: the price it would charge now.
@@ -220,6 +222,8 @@ pub struct OrderLookup {
     pub esim: Option<EsimHandle>,
     /// When the purchase was sent (from the journal). Orders created well before it are ignored.
     pub sent_at: OffsetDateTime,
+    /// The traveller's email, where the sale recorded one (Truphone finds eSIMs by it, §3).
+    pub customer_email: Option<String>,
 }
 
 impl OrderLookup {
@@ -230,6 +234,7 @@ impl OrderLookup {
             lines: request.lines.clone(),
             esim: None,
             sent_at,
+            customer_email: request.customer.as_ref().and_then(|c| c.email.clone()),
         }
     }
 
@@ -243,6 +248,7 @@ impl OrderLookup {
             }],
             esim: Some(request.esim.clone()),
             sent_at,
+            customer_email: None,
         }
     }
 }

@@ -538,6 +538,7 @@ async fn top_up_and_revoke() {
         quoted_total: offering.cost,
         payment_reference: None,
         draft: None,
+        sale_country: None,
     };
     let validated = go.validate_top_up(&request).await.unwrap();
     assert_eq!(validated.total, offering.cost);

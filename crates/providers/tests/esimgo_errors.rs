@@ -153,6 +153,7 @@ async fn an_esim_of_another_organisation_is_forbidden() {
             quoted_total: offering.cost,
             payment_reference: None,
             draft: None,
+            sale_country: None,
         })
         .await
         .unwrap_err();

@@ -1042,6 +1042,7 @@ async fn usage_a_top_up_and_cancelling_the_esim() {
         quoted_total: top.cost,
         payment_reference: Some("term-desk-6".into()),
         draft: None,
+        sale_country: None,
     };
     sandbox.admin().clear_requests();
     let validated = t.validate_top_up(&top_up).await.unwrap();

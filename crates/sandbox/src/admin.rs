@@ -9,7 +9,7 @@
 //! | method and path | body | answer |
 //! |---|---|---|
 //! | `GET /_admin/state` | — | `{now, rateLimitPerSecond, faults, <provider id>: {...}}`, e.g. `esimgo:{balance, currency, catalogueSize, orders, esims, assignments, inventoryItems}` |
-//! | `GET /_admin/requests` | — | `[{seq, provider, method, path, query, orderType, idempotencyKey, status}]`: the last [`REQUEST_LOG_LIMIT`] provider requests, oldest first; `status` is `null` when no response was sent (a dropped connection) |
+//! | `GET /_admin/requests` | — | `[{seq, provider, method, path, query, orderType, idempotencyKey, correlationId, status}]`: the last [`REQUEST_LOG_LIMIT`] provider requests, oldest first; `status` is `null` when no response was sent (a dropped connection) |
 //! | `DELETE /_admin/requests` | — | 204; empties that log |
 //! | `POST /_admin/reset` | — | the state after reset |
 //! | `GET /_admin/clock` | — | `{now}` |
@@ -21,18 +21,21 @@
 //! | `POST /_admin/latency` | `{ms}` added to every provider request | `{ms}` |
 //!
 //! Each provider's own operations live under `/_admin/<provider id>/…` and are listed in its
-//! module: eSIM Go's (`/_admin/esimgo/orders`, `balance`, `consume`, `profile-status`) and
-//! Telness's (`/_admin/telness/orders`, `subscriptions`, `fulfilment`, `consume`, ...).
+//! module: eSIM Go's (`/_admin/esimgo/orders`, `balance`, `consume`, `profile-status`),
+//! Telness's (`/_admin/telness/orders`, `subscriptions`, `fulfilment`, `consume`, ...) and
+//! Truphone's (`/_admin/truphone/orders`, `sims`, `subscriptions`, `fulfilment`, `tokens`,
+//! `consume`, ...).
 //!
 //! Fault kinds: `latency` (`ms`), `status` (`status`, default 503; `Retry-After: 1` for 429/503
 //! unless `retryAfter`; the body in that provider's error shape), `malformedJson` (handled, then
 //! half the body), `drop` (connection closed, request not handled), `dropAfterCommit` (handled;
 //! if it changed state — eSIM Go's `POST /orders` transaction, apply, refund, revoke, top-up;
-//! Telness's create order, add line, submit, cancel order or subscription — the connection is
-//! closed without a response). `path` is a prefix of the request path (e.g. `/v2.4/orders`), `method` is
-//! case-insensitive, `count` is how many times it fires (absent: until removed). `orderType`
-//! (`validate` or `transaction`) limits a fault to `POST /v2.4/orders` requests whose JSON body
-//! has that `type`: the dry run and the purchase share method and path.
+//! Telness's create order, add line, submit, cancel order or subscription; Truphone's create
+//! order and activate subscription — the connection is closed without a response). `path` is
+//! a prefix of the request path (e.g. `/v2.4/orders`), `method` is case-insensitive, `count` is
+//! how many times it fires (absent: until removed). `orderType` (`validate` or `transaction`)
+//! limits a fault to `POST /v2.4/orders` requests whose JSON body has that `type`: the dry run
+//! and the purchase share method and path.
 
 use std::time::Duration;
 
@@ -77,6 +80,8 @@ pub struct RequestRecord {
     pub order_type: Option<String>,
     /// The `X-Idempotency-Key` header as sent (Telness), when present.
     pub idempotency_key: Option<String>,
+    /// The `X-Correlation-ID` header as sent (Truphone), when present.
+    pub correlation_id: Option<String>,
     /// The status sent; `None` while in flight or when the connection was dropped unanswered.
     pub status: Option<u16>,
 }

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 use crate::faults::FaultSpec;
 use crate::telness::TelnessConfig;
+use crate::truphone::TruphoneConfig;
 
 /// Simulated data use, for every provider: once an eSIM's bundle (package) is ready, the
 /// customer "installs" it after `start_after` and then uses `bytes_per_day` while the sandbox
@@ -61,6 +62,8 @@ pub struct SandboxConfig {
     /// The Telness Connect simulator: its key, its demo customer, its order lifecycle. (The
     /// eSIM Go fields above stay flat, as callers already spell them.)
     pub telness: TelnessConfig,
+    /// The Truphone Connect simulator: its OAuth2 client, token lifetimes, order fulfilment.
+    pub truphone: TruphoneConfig,
 }
 
 impl Default for SandboxConfig {
@@ -82,6 +85,7 @@ impl Default for SandboxConfig {
             clock_follows_wall: true,
             faults: Vec::new(),
             telness: TelnessConfig::default(),
+            truphone: TruphoneConfig::default(),
         }
     }
 }

@@ -67,6 +67,23 @@ pub fn iccid(prefix: &str, serial: u64) -> Result<String, IccidError> {
     Ok(Iccid::from_body(&body)?.as_str().to_owned())
 }
 
+/// The ICCID with serial number `serial` right after the issuer `prefix` (e.g. `894447`), the
+/// serial zero-padded to fill the number: `8944470000005678901` rather than [`iccid`]'s fixed
+/// `…00010…` filler, for references whose examples look so. Lengths alternate as in [`iccid`]
+/// (even serials 20 digits, odd 19), always ending in a Luhn check digit; a serial too long
+/// for the length is an [`IccidError::Length`].
+pub fn iccid_padded(prefix: &str, serial: u64) -> Result<String, IccidError> {
+    let digits = if serial.is_multiple_of(2) { 20 } else { 19 };
+    let width = digits - 1 - prefix.len().min(digits - 1);
+    let body = format!("{prefix}{serial:0width$}");
+    if body.len() != digits - 1 {
+        return Err(IccidError::Length {
+            digits: body.len() + 1,
+        });
+    }
+    Ok(Iccid::from_body(&body)?.as_str().to_owned())
+}
+
 /// FNV-1a: a stable 64-bit hash of a text, to derive per-item random streams from a seed.
 pub fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
@@ -89,6 +106,21 @@ mod tests {
             assert!(text.starts_with("8946"));
             assert!(Iccid::parse(text).is_ok(), "{text}");
         }
+    }
+
+    #[test]
+    fn padded_iccids_look_like_the_reference() {
+        assert_eq!(iccid_padded("894447", 567_890).unwrap().len(), 20);
+        let odd = iccid_padded("894447", 567_891).unwrap();
+        assert_eq!(odd.len(), 19);
+        assert!(odd.starts_with("894447000000567891"));
+        assert!(Iccid::parse(&odd).is_ok());
+        // The reference's own example body gets its example check digit.
+        assert_eq!(
+            Iccid::from_body("894447000000567890").unwrap().as_str(),
+            "8944470000005678901"
+        );
+        assert!(iccid_padded("894447", 10_u64.pow(13)).is_err());
     }
 
     #[test]

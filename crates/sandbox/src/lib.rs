@@ -7,17 +7,26 @@
 //! let key = sandbox.esimgo_api_key().to_owned(); // send as X-API-Key
 //! let telness = sandbox.telness_base_url(); // http://127.0.0.1:PORT/telness/api/v2
 //! let telness_key = sandbox.telness_api_key().to_owned(); // send as X-API-Key
+//! let truphone = sandbox.truphone_base_url(); // http://127.0.0.1:PORT/truphone/connect-api
+//! let token_url = sandbox.truphone_token_url(); // OAuth2 client credentials
+//! let client = (sandbox.truphone_client_id(), sandbox.truphone_client_secret());
 //! sandbox.admin().advance_clock(std::time::Duration::from_secs(86_400));
 //! let telness_orders = sandbox.admin().telness().orders();
+//! let truphone_orders = sandbox.admin().truphone().orders();
+//! # let _ = (base, key, telness, telness_key, truphone, token_url, client);
+//! # let _ = (telness_orders, truphone_orders);
 //! sandbox.shutdown().await;
-//! # let _ = (base, key, telness, telness_key, telness_orders); Ok(()) }
+//! # Ok(()) }
 //! ```
 //!
 //! From synchronous code use [`start_blocking`], which runs the server on its own thread.
 //!
 //! One server simulates every provider at once, each under its own path prefix (eSIM Go at
-//! `/v2.4`, Telness Connect at `/telness/api/v2`), sharing the clock, faults, request log and
-//! admin API.
+//! `/v2.4`, Telness Connect at `/telness/api/v2`, Truphone Connect at `/truphone`: its API at
+//! `/truphone/connect-api`, its OAuth2 token endpoint at
+//! `/truphone/auth/realms/tru-staff/protocol/openid-connect/token`), sharing the clock, faults,
+//! request log and admin API. Each has its own credential: eSIM Go's and Telness's a static
+//! key, Truphone's an OAuth2 client (id and secret) whose tokens expire on the sandbox clock.
 //!
 //! What tests, benchmarks and demo mode use is exported here, by name; the modules are private, so
 //! the simulators' insides (routes, state, wire types) can change without breaking a caller.
@@ -36,6 +45,7 @@ mod providers;
 mod ratelimit;
 mod server;
 mod telness;
+mod truphone;
 
 // Starting one, and its handles.
 pub use config::{AutoUsage, SandboxConfig};
@@ -45,6 +55,10 @@ pub use telness::config::{
     DEMO_API_KEY as TELNESS_DEMO_API_KEY, DEMO_CUSTOMER_ID as TELNESS_DEMO_CUSTOMER_ID,
 };
 pub use telness::{TelnessConfig, TelnessFulfilment, TelnessOutcome};
+pub use truphone::config::{
+    DEMO_CLIENT_ID as TRUPHONE_DEMO_CLIENT_ID, DEMO_CLIENT_SECRET as TRUPHONE_DEMO_CLIENT_SECRET,
+};
+pub use truphone::{TruphoneConfig, TruphoneFulfilment, TruphoneOutcome, TruphoneSimStatus};
 
 // Steering it from a test: clock, balance, faults, and what it recorded.
 pub use admin::{Admin, AdminError, RequestRecord};
@@ -53,6 +67,10 @@ pub use faults::{ActiveFault, FaultKind, FaultSpec, ORDER_BODY_LIMIT};
 pub use telness::admin::{
     TelnessAdmin, TelnessLineRecord, TelnessOrderRecord, TelnessPackageRecord,
     TelnessSubscriptionRecord,
+};
+pub use truphone::admin::{
+    TruphoneAdmin, TruphoneOrderRecord, TruphoneSimRecord, TruphoneSubscriptionRecord,
+    TruphoneTokenStats,
 };
 
 // The generated catalogue (for benchmarks that need the same data without a server).

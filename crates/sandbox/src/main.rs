@@ -9,17 +9,19 @@ use std::time::Duration;
 
 use clap::Parser;
 use esimdesk_sandbox::{
-    AutoUsage, FaultSpec, SandboxConfig, TelnessConfig, TelnessOutcome, parse_cents,
+    AutoUsage, FaultSpec, SandboxConfig, TelnessConfig, TelnessOutcome, TruphoneConfig,
+    TruphoneFulfilment, TruphoneOutcome, parse_cents,
 };
 
 #[derive(Debug, Parser)]
 #[command(
     name = "esim-sandbox",
     version,
-    about = "Local simulators of the eSIM providers' HTTP APIs (eSIM Go v2.4, Telness Connect v2), for tests, benchmarks and demo mode.",
+    about = "Local simulators of the eSIM providers' HTTP APIs (eSIM Go v2.4, Telness Connect v2, Truphone Connect v2), for tests, benchmarks and demo mode.",
     long_about = "Serves the simulators on 127.0.0.1 and, once listening, prints one JSON line per provider to stdout, e.g. \
-{\"provider\":\"esimgo\",\"base_url\":\"http://127.0.0.1:PORT/v2.4\",\"api_key\":\"...\",\"credential\":\"...\",\"admin_url\":\"http://127.0.0.1:PORT/_admin\",\"admin_token\":\"...\"} \
-and {\"provider\":\"telness\",\"base_url\":\"http://127.0.0.1:PORT/telness/api/v2\",\"api_key\":\"...\",\"customer_id\":\"...\",\"credential\":\"...\",...}. \
+{\"provider\":\"esimgo\",\"base_url\":\"http://127.0.0.1:PORT/v2.4\",\"api_key\":\"...\",\"credential\":\"...\",\"admin_url\":\"http://127.0.0.1:PORT/_admin\",\"admin_token\":\"...\"}, \
+{\"provider\":\"telness\",\"base_url\":\"http://127.0.0.1:PORT/telness/api/v2\",\"api_key\":\"...\",\"customer_id\":\"...\",\"credential\":\"...\",...}, \
+and {\"provider\":\"truphone\",\"base_url\":\"http://127.0.0.1:PORT/truphone/connect-api\",\"client_id\":\"...\",\"client_secret\":\"...\",\"credential\":\"<client_id>\\n<client_secret>\\n\",...}. \
 `credential` is what `esimdesk providers add <provider> --base-url <base_url>` reads on standard input. \
 Serves until SIGINT or SIGTERM (or standard input closes, with --exit-on-stdin-eof). Logs go to stderr (RUST_LOG)."
 )]
@@ -63,6 +65,21 @@ struct Cli {
     /// How submitted Telness orders end: complete, stay-processing or cancel.
     #[arg(long, default_value = "complete", value_parser = ["complete", "stay-processing", "cancel"])]
     telness_outcome: String,
+    /// Truphone Connect OAuth2 client id the token endpoint accepts.
+    #[arg(long, default_value = esimdesk_sandbox::TRUPHONE_DEMO_CLIENT_ID)]
+    truphone_client_id: String,
+    /// Truphone Connect OAuth2 client secret the token endpoint accepts.
+    #[arg(long, default_value = esimdesk_sandbox::TRUPHONE_DEMO_CLIENT_SECRET)]
+    truphone_client_secret: String,
+    /// Lifetime of a Truphone access token, in seconds (of the sandbox clock).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    truphone_token_secs: u64,
+    /// Seconds a Truphone order stays ACCEPTED, then FULFILLING (e.g. 1,3).
+    #[arg(long, value_name = "ACCEPTED,FULFILLING", default_value = "1,3")]
+    truphone_delays: String,
+    /// How Truphone orders end: complete, fail or never (stay FULFILLING).
+    #[arg(long, default_value = "complete", value_parser = ["complete", "fail", "never"])]
+    truphone_outcome: String,
     /// Simulated data use per day of an active bundle or package, in MB (of 1,000,000 bytes);
     /// 0 = only through the admin API.
     #[arg(long, default_value_t = 250)]
@@ -93,6 +110,18 @@ impl Cli {
             .split_once(',')
             .and_then(|(a, b)| Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?)))
             .ok_or_else(|| "--telness-delays: two whole numbers of seconds, e.g. 1,2".to_owned())?;
+        let (accepted, fulfilling) = self
+            .truphone_delays
+            .split_once(',')
+            .and_then(|(a, b)| Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?)))
+            .ok_or_else(|| {
+                "--truphone-delays: two whole numbers of seconds, e.g. 1,3".to_owned()
+            })?;
+        let truphone_outcome = match self.truphone_outcome.as_str() {
+            "fail" => TruphoneOutcome::Fail,
+            "never" => TruphoneOutcome::Never,
+            _ => TruphoneOutcome::Complete,
+        };
         let outcome = match self.telness_outcome.as_str() {
             "stay-processing" => TelnessOutcome::StayProcessing,
             "cancel" => TelnessOutcome::Cancel,
@@ -121,6 +150,17 @@ impl Cli {
                 completion_delay: Duration::from_secs(completion),
                 outcome,
                 ..TelnessConfig::default()
+            },
+            truphone: TruphoneConfig {
+                client_id: self.truphone_client_id.clone(),
+                client_secret: self.truphone_client_secret.clone(),
+                token_lifetime: Duration::from_secs(self.truphone_token_secs),
+                fulfilment: TruphoneFulfilment {
+                    fulfilling_after: Duration::from_secs(accepted),
+                    completion_delay: Duration::from_secs(fulfilling),
+                    outcome: truphone_outcome,
+                },
+                ..TruphoneConfig::default()
             },
             ..SandboxConfig::default()
         })

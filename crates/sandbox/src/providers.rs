@@ -1,6 +1,6 @@
 //! The registry of simulated providers, and what each must offer the rest of the sandbox.
 //!
-//! A simulator is a private module (`esimgo/`, `telness/`) that owns its routes, its state
+//! A simulator is a private module (`esimgo/`, `telness/`, `truphone/`) that owns its routes, its state
 //! behind its own lock, its credential, its admin routes and its line in
 //! [`crate::SandboxHandle::provider_lines`]. The server, the admin API and the binary only
 //! iterate over [`Providers::all`]; adding a provider means a new module, a field here and a
@@ -18,14 +18,16 @@ use crate::app::AppState;
 use crate::catalogue::Catalogue;
 use crate::config::SandboxConfig;
 use crate::error::SandboxError;
-use crate::{esimgo, telness};
+use crate::{esimgo, telness, truphone};
 
 /// One simulated provider API, as the server, the admin API and the binary see it.
 pub trait Simulator: Send + Sync + fmt::Debug {
     /// The provider's id as the desk names it (`esimdesk providers add <id>`).
     fn id(&self) -> &'static str;
 
-    /// Path prefix of its API on the sandbox server, e.g. `/v2.4`.
+    /// Path prefix of its API on the sandbox server, e.g. `/v2.4`: with the server's origin,
+    /// the base URL a client is given. (A provider may also serve a sibling path the client
+    /// derives from that base, as Truphone's token endpoint.)
     fn prefix(&self) -> &'static str;
 
     /// The exact text `esimdesk providers add <id>` reads on standard input for this provider.
@@ -54,6 +56,7 @@ pub trait Simulator: Send + Sync + fmt::Debug {
 pub struct Providers {
     pub esimgo: Arc<esimgo::Sim>,
     pub telness: Arc<telness::Sim>,
+    pub truphone: Arc<truphone::Sim>,
 }
 
 impl Providers {
@@ -61,6 +64,7 @@ impl Providers {
         Self {
             esimgo: Arc::new(esimgo::Sim::new(config, Arc::clone(&catalogue))),
             telness: Arc::new(telness::Sim::new(config, &catalogue)),
+            truphone: Arc::new(truphone::Sim::new(config, &catalogue)),
         }
     }
 
@@ -69,6 +73,7 @@ impl Providers {
         vec![
             Arc::clone(&self.esimgo) as Arc<dyn Simulator>,
             Arc::clone(&self.telness) as Arc<dyn Simulator>,
+            Arc::clone(&self.truphone) as Arc<dyn Simulator>,
         ]
     }
 
@@ -82,5 +87,6 @@ impl Providers {
 pub fn check_config(config: &SandboxConfig) -> Result<(), SandboxError> {
     esimgo::check_config(config).map_err(SandboxError::Config)?;
     telness::check_config(config).map_err(SandboxError::Config)?;
+    truphone::check_config(config).map_err(SandboxError::Config)?;
     Ok(())
 }

@@ -24,7 +24,7 @@ use crate::config::SandboxConfig;
 use crate::error::SandboxError;
 use crate::faults::ConnKill;
 use crate::providers;
-use crate::{esimgo, telness};
+use crate::{esimgo, telness, truphone};
 
 /// Where a running sandbox listens and how to reach each simulated provider.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ impl SandboxHandle {
     }
 
     /// The ids of the simulated providers, in the order of [`SandboxHandle::provider_lines`]:
-    /// `["esimgo", "telness"]`.
+    /// `["esimgo", "telness", "truphone"]`.
     pub fn provider_ids(&self) -> Vec<&'static str> {
         self.shared.providers.all().iter().map(|p| p.id()).collect()
     }
@@ -88,6 +88,28 @@ impl SandboxHandle {
         self.shared.providers.telness.customer_id()
     }
 
+    /// `http://127.0.0.1:PORT/truphone/connect-api` (the real one is
+    /// `https://services.truphone.com/connect-api`). The token endpoint is derived from it as a
+    /// client does: [`SandboxHandle::truphone_token_url`].
+    pub fn truphone_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), truphone::PREFIX)
+    }
+
+    /// `http://127.0.0.1:PORT/truphone/auth/realms/tru-staff/protocol/openid-connect/token`
+    pub fn truphone_token_url(&self) -> String {
+        format!("{}{}", self.base_url(), truphone::TOKEN_PATH)
+    }
+
+    /// The OAuth2 client id the Truphone token endpoint accepts.
+    pub fn truphone_client_id(&self) -> &str {
+        self.shared.providers.truphone.client_id()
+    }
+
+    /// The OAuth2 client secret the Truphone token endpoint accepts.
+    pub fn truphone_client_secret(&self) -> &str {
+        self.shared.providers.truphone.client_secret()
+    }
+
     /// `http://127.0.0.1:PORT/_admin`
     pub fn admin_url(&self) -> String {
         format!("{}{}", self.base_url(), admin::PREFIX)
@@ -104,9 +126,10 @@ impl SandboxHandle {
     }
 
     /// One JSON object per simulated provider, as the binary prints them: `provider`,
-    /// `base_url`, the provider's demo credential fields (e.g. `api_key`), `credential` (the
-    /// exact text `esimdesk providers add <provider> --base-url <base_url>` reads on standard
-    /// input), `admin_url` and `admin_token`.
+    /// `base_url`, the provider's demo credential fields (e.g. `api_key`; Truphone's
+    /// `client_id` and `client_secret`), `credential` (the exact text `esimdesk providers add
+    /// <provider> --base-url <base_url>` reads on standard input: Truphone's is two lines,
+    /// `"<client_id>\n<client_secret>\n"`), `admin_url` and `admin_token`.
     pub fn provider_lines(&self) -> Vec<serde_json::Value> {
         self.shared
             .providers

@@ -1,7 +1,7 @@
-//! Desk settings: the desk's name, its selling currency and the profile (actor) name written to
-//! the audit log.
+//! Desk settings: the desk's name, its selling currency, the country it sells in and the profile
+//! (actor) name written to the audit log.
 
-use esimdesk_core::Currency;
+use esimdesk_core::{Country, Currency};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::columns::currency;
@@ -15,6 +15,9 @@ pub struct DeskSettings {
     pub currency: Currency,
     /// Who is at the desk: the actor recorded in the audit log for actions that name no one.
     pub profile_name: String,
+    /// Where the desk sells (ISO 3166-1 alpha-2), for providers whose orders name the country
+    /// of sale (Truphone); `None` until set.
+    pub country: Option<Country>,
 }
 
 impl Default for DeskSettings {
@@ -23,6 +26,7 @@ impl Default for DeskSettings {
             desk_name: "eSIM Desk".into(),
             currency: usd(),
             profile_name: "desk".into(),
+            country: None,
         }
     }
 }
@@ -50,6 +54,9 @@ pub(crate) fn load(conn: &Connection) -> Result<DeskSettings> {
     if let Some(v) = get(conn, "profile_name")? {
         s.profile_name = v;
     }
+    if let Some(v) = get(conn, "country")?.filter(|v| !v.is_empty()) {
+        s.country = Some(crate::columns::country(&v)?);
+    }
     Ok(s)
 }
 
@@ -75,6 +82,7 @@ impl Store {
             ("desk_name", s.desk_name.as_str()),
             ("currency", s.currency.code()),
             ("profile_name", s.profile_name.as_str()),
+            ("country", s.country.as_ref().map_or("", |c| c.as_str())),
         ] {
             tx.execute(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2)
@@ -106,6 +114,7 @@ mod tests {
             desk_name: "Airport T2".into(),
             currency: Currency::parse("EUR").unwrap(),
             profile_name: "maria".into(),
+            country: Some(esimdesk_core::Country::parse("ES").unwrap()),
         };
         store.set_desk_settings(&s).unwrap();
         assert_eq!(store.desk_settings().unwrap(), s);

@@ -1,6 +1,6 @@
 //! The desk's settings and its provider accounts, as Providers & settings shows them.
 
-use esimdesk_core::{Currency, ProviderKind};
+use esimdesk_core::{Country, Currency, ProviderKind};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ts_rs::TS;
@@ -15,6 +15,9 @@ pub struct DeskSettings {
     pub currency: Currency,
     /// Who is at the desk: the actor recorded in the audit log for actions that name no one.
     pub profile_name: String,
+    /// Where the desk sells, for providers whose orders name the country of sale (Truphone).
+    #[serde(default)]
+    pub country: Option<Country>,
 }
 
 impl From<esimdesk_store::DeskSettings> for DeskSettings {
@@ -23,6 +26,7 @@ impl From<esimdesk_store::DeskSettings> for DeskSettings {
             desk_name: s.desk_name,
             currency: s.currency,
             profile_name: s.profile_name,
+            country: s.country,
         }
     }
 }
@@ -33,6 +37,7 @@ impl From<DeskSettings> for esimdesk_store::DeskSettings {
             desk_name: s.desk_name,
             currency: s.currency,
             profile_name: s.profile_name,
+            country: s.country,
         }
     }
 }

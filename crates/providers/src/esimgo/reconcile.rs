@@ -336,6 +336,7 @@ mod tests {
             }],
             esim: esim.map(|i| EsimHandle::iccid(Iccid::parse(i).unwrap())),
             sent_at: datetime!(2025-06-01 10:16:00 UTC),
+            customer_email: None,
         }
     }
 

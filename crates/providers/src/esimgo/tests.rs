@@ -1061,6 +1061,7 @@ async fn top_up_sends_only_the_transaction_onto_the_esim() {
             quoted_total: Money::from_minor(165, usd()),
             payment_reference: None,
             draft: None,
+            sale_country: None,
         })
         .await
         .unwrap();
@@ -1091,6 +1092,7 @@ async fn a_top_up_that_lands_elsewhere_says_so() {
             quoted_total: Money::from_minor(165, usd()),
             payment_reference: None,
             draft: None,
+            sale_country: None,
         })
         .await
         .unwrap();
@@ -1114,6 +1116,7 @@ async fn validate_top_up_is_the_dry_run_onto_the_esim() {
             quoted_total: Money::from_minor(1, usd()),
             payment_reference: None,
             draft: None,
+            sale_country: None,
         })
         .await
         .unwrap();
@@ -1147,6 +1150,7 @@ async fn an_incompatible_top_up_is_refused_by_esim_go() {
             quoted_total: Money::from_minor(165, usd()),
             payment_reference: None,
             draft: None,
+            sale_country: None,
         })
         .await
         .unwrap_err();

@@ -92,6 +92,7 @@ fn top_up(draft: Option<&str>) -> TopUpRequest {
         quoted_total: Money::from_minor(2499, eur()),
         payment_reference: Some("term-7Q2K-0043".into()),
         draft: draft.map(str::to_owned),
+        sale_country: None,
     }
 }
 

@@ -2,6 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod telness;
+pub mod truphone;
 
 use esimdesk_sandbox::{RunningSandbox, SandboxConfig};
 use reqwest::{Client, Method, RequestBuilder, Response};
