@@ -32,8 +32,8 @@ pub use secrets::{EphemeralSecrets, SecretSource};
 
 // What the faces (window, CLI) name, so that they depend on this crate alone (ARCHITECTURE.md).
 pub use esimdesk_core::{
-    Country, DataAllowance, ExchangeRate, MarkupRule, MarkupScope, Money, OrderKind, OrderState,
-    PackageState, ProviderKind, Region, Rounding,
+    Country, Currency, DataAllowance, ExchangeRate, MarkupRule, MarkupScope, Money, OrderKind,
+    OrderState, PackageState, ProviderKind, Region, Rounding,
 };
 pub use esimdesk_providers::CatalogueQuery;
 pub use esimdesk_store::SearchQuery;

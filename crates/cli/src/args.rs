@@ -99,6 +99,9 @@ pub enum Command {
     /// eSIMs sold: usage and search.
     #[command(subcommand)]
     Esim(EsimCommand),
+    /// The desk's settings: name, selling currency, country of sale, agent profile.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// Exchange rates into the desk's selling currency (offerings in other currencies are
     /// converted with them, then marked up; without a rate they keep their own currency).
     #[command(subcommand)]
@@ -172,6 +175,33 @@ pub struct QrOutput {
     /// Write a PNG (for export).
     #[arg(long, value_name = "FILE")]
     pub png: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// The settings now.
+    #[command(after_help = "JSON: { deskName, currency, profileName, country (or null) }.")]
+    Show(JsonFlag),
+    /// Change some settings; the others stay (audited).
+    #[command(after_help = "Examples:\n  esimdesk settings set --country ES\n  \
+        esimdesk settings set --currency EUR --desk-name 'Airport T2'\n\n\
+        The selling currency reprices the cached catalogue (rates into it apply). The country of\n\
+        sale is sent with orders to providers that ask for it (Truphone); --country '' clears it.")]
+    Set {
+        #[arg(long)]
+        desk_name: Option<String>,
+        /// ISO 4217 code of the currency the desk sells in.
+        #[arg(long)]
+        currency: Option<String>,
+        /// ISO 3166-1 alpha-2 code of the country the desk sells in.
+        #[arg(long)]
+        country: Option<String>,
+        /// Who is at the desk (recorded with every action).
+        #[arg(long)]
+        profile: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -66,7 +66,7 @@ pub enum ProviderError {
     Network { detail: String },
 
     /// The provider cannot do this at all (see [`crate::Capabilities`]).
-    #[error("{provider} does not support {operation}")]
+    #[error("{provider} does not support {operation} through the desk: ask {provider} support")]
     Unsupported {
         provider: &'static str,
         operation: &'static str,

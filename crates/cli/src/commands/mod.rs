@@ -5,6 +5,7 @@ mod codes;
 mod maintenance;
 mod rates;
 mod sales;
+mod settings;
 
 use esimdesk_app::Desk;
 
@@ -48,6 +49,7 @@ async fn with_desk(desk: &Desk, command: Command) -> Result<(), Failure> {
         } => maintenance::resolve(desk, action).await,
         Command::Esim(c) => sales::esim(desk, c).await,
         Command::Rates(c) => rates::rates(desk, c),
+        Command::Settings(c) => settings::settings(desk, c),
         Command::Backup { file } => maintenance::backup(desk, &file),
         Command::Check(json) => maintenance::check(desk, json.json),
         Command::Code(_) | Command::Iccid(_) | Command::Eid(_) | Command::Qr(_) => Ok(()),
