@@ -173,3 +173,64 @@ async fn an_exchange_rate_set_in_settings_converts_the_list() {
     assert!(!desk.is_present("not-comparable").await.unwrap());
     desk.close().await.unwrap();
 }
+
+/// A Truphone sale in the window: Truphone prepares the eSIM asynchronously, so Checkout shows
+/// the wait ("the provider is preparing the eSIM…") until the order completes, then delivers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truphone_sale_shows_the_wait_then_the_qr() {
+    let _w = ONE_WINDOW.lock().await;
+    let desk = Desk::launch().await.unwrap();
+    desk.text_when("freshness", |t| {
+        t.contains("Truphone") && t.contains("offerings")
+    })
+    .await
+    .unwrap();
+    desk.type_into("destination-input", "Spain").await.unwrap();
+    desk.text_at_when(&row_provider("truphone"), |t| t.contains("Truphone"))
+        .await
+        .unwrap();
+    desk.client
+        .find(Locator::Css(
+            "tr[data-provider=\"truphone\"] button.primary",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    desk.type_into("customer-name", "Ana García").await.unwrap();
+    desk.type_into("customer-email", "ana@example.com")
+        .await
+        .unwrap();
+    desk.type_into("payment-reference", "TERM-7Q2L")
+        .await
+        .unwrap();
+    desk.click("submit-order").await.unwrap();
+    desk.text_when("checkout-preparing", |t| t.contains("preparing the eSIM"))
+        .await
+        .unwrap();
+    desk.screenshot("checkout-preparing-truphone")
+        .await
+        .unwrap();
+    let lpa = desk
+        .text_when("deliver-lpa", |t| t.starts_with("LPA:1$rsp.truphone.com$"))
+        .await
+        .unwrap();
+    let png = desk.screenshot("deliver-truphone").await.unwrap();
+    let decoded = decode_qr_codes(&png).unwrap();
+    assert!(
+        decoded.contains(&lpa),
+        "QR codes in the window: {decoded:?}, shown: {lpa}"
+    );
+
+    // Truphone cancels nothing through its API: the eSIM screen says where to go instead.
+    desk.click("nav-esims").await.unwrap();
+    desk.type_into("esim-search", "Ana").await.unwrap();
+    desk.wait_count("esim-result", 1).await.unwrap();
+    desk.click("esim-result").await.unwrap();
+    desk.text_when("cancel-through-support", |t| t.contains("Truphone"))
+        .await
+        .unwrap();
+    assert!(!desk.is_present("cancel-esim").await.unwrap());
+    desk.close().await.unwrap();
+}
