@@ -34,7 +34,12 @@ pub fn fields(kind: ProviderKind) -> Vec<CredentialField> {
     match kind {
         ProviderKind::Esimgo | ProviderKind::Telness => vec![field("API key", true)],
         ProviderKind::Truphone => vec![field("Client ID", false), field("Client secret", true)],
-        ProviderKind::Itt => vec![field("API key", true), field("Secret code", true)],
+        // ITT's partner account is named in every body as `member_id` (itt.md §2).
+        ProviderKind::Itt => vec![
+            field("API key", true),
+            field("Secret code", true),
+            field("Member ID", false),
+        ],
     }
 }
 

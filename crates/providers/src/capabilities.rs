@@ -50,6 +50,9 @@ pub struct Capabilities {
     pub balance: bool,
     /// The provider can push the profile to a phone given its EID.
     pub eid_push_install: bool,
+    /// The provider words installation steps per language
+    /// ([`crate::Provider::installation_instructions`]).
+    pub install_instructions: bool,
 }
 
 /// What a provider can do, known without an account or a key (it depends on the adapter

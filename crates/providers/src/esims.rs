@@ -4,6 +4,18 @@
 use esimdesk_core::{DataAmount, Iccid, Package, ProfileStatus};
 use time::OffsetDateTime;
 
+/// How to install an eSIM, in one language, as the provider words it (ITT, itt.md §9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallInstructions {
+    /// The language the steps are in (ISO 639-1, e.g. `es`): the one asked for where the
+    /// provider has it.
+    pub language: String,
+    /// The steps for an iPhone, in order.
+    pub ios: Vec<String>,
+    /// The steps for an Android phone, in order.
+    pub android: Vec<String>,
+}
+
 /// An eSIM as a provider addresses it: the ICCID, plus the provider's own id where its API keys
 /// calls by something else (a Telness subscription id, an ITT booking tracking id).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -13,8 +13,8 @@ use crate::capabilities::Capabilities;
 use crate::error::ProviderError;
 use crate::{
     AccountBalance, CancelOutcome, CancelTarget, Catalogue, CataloguePage, CatalogueProgress,
-    CatalogueQuery, EsimHandle, EsimUsage, OrderDelivery, OrderLookup, OrderMatch, OrderRequest,
-    PageToken, PlacedOrder, TopUpCheck, TopUpRequest, ValidatedOrder,
+    CatalogueQuery, EsimHandle, EsimUsage, InstallInstructions, OrderDelivery, OrderLookup,
+    OrderMatch, OrderRequest, PageToken, PlacedOrder, TopUpCheck, TopUpRequest, ValidatedOrder,
 };
 
 /// Upper bound on pages one catalogue walk reads (a provider that never says "last page" must
@@ -131,6 +131,18 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
         &self,
         provider_reference: &str,
     ) -> Result<OrderDelivery, ProviderError>;
+
+    /// Installation steps for the eSIM in `language` (ISO 639-1), where the provider words them
+    /// (see [`Capabilities::install_instructions`]); `Ok(None)` where it has none. The desk
+    /// prints them on the voucher beside its own.
+    async fn installation_instructions(
+        &self,
+        esim: &EsimHandle,
+        language: &str,
+    ) -> Result<Option<InstallInstructions>, ProviderError> {
+        let _ = (esim, language);
+        Ok(None)
+    }
 
     /// The packages on an eSIM and what is left of them.
     async fn usage(&self, esim: &EsimHandle) -> Result<EsimUsage, ProviderError> {

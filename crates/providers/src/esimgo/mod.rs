@@ -75,6 +75,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     cancel_esim: false,
     balance: true,
     eid_push_install: false,
+    install_instructions: false,
 };
 
 /// How the desk talks to eSIM Go.

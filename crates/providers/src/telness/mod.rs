@@ -84,6 +84,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     cancel_esim: true,
     balance: false,
     eid_push_install: false,
+    install_instructions: false,
 };
 
 /// How the desk talks to Telness.

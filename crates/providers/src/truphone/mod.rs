@@ -86,6 +86,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     cancel_esim: false,
     balance: false,
     eid_push_install: true,
+    install_instructions: false,
 };
 
 /// How the desk talks to Truphone.
