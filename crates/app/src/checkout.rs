@@ -31,6 +31,10 @@ pub struct CheckoutInput {
     /// so a sale makes one dry run, not two.
     #[serde(default)]
     pub dry_run_id: Option<String>,
+    /// The customer's language (ISO 639-1, e.g. `es`) for the provider's installation steps on
+    /// the voucher, where the provider words them; English when absent.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// The name the CLI knows it by.
@@ -94,6 +98,8 @@ pub struct DeliveredEsim {
     pub iccid: String,
     /// Absent when the provider has not issued it yet (asynchronous providers).
     pub code: Option<CodeReport>,
+    /// The provider's installation steps in the customer's language, where it words them.
+    pub instructions: Option<crate::instructions::InstallSteps>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -215,8 +221,11 @@ pub async fn checkout(
     on_step: &(dyn Fn(CheckoutStep) + Send + Sync),
 ) -> Result<CheckoutOutcome, AppError> {
     let given = request.client_reference.clone();
+    let account_id = request.account_id.clone();
+    let language = crate::instructions::language_or_default(request.language.as_deref());
     let plan = plan(desk, request).map_err(|e| not_sent(given.as_deref(), e))?;
-    let done = purchase::run(desk, plan, on_step).await?;
+    let mut done = purchase::run(desk, plan, on_step).await?;
+    crate::instructions::attach(desk, &account_id, &mut done.esims, &language).await;
     Ok(CheckoutOutcome {
         order: done.order.into(),
         esims: done.esims,

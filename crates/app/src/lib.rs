@@ -13,6 +13,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod esims;
 pub mod identifiers;
+pub mod instructions;
 pub mod maintenance;
 pub mod orders;
 pub mod provisioning;

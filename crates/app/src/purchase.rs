@@ -607,6 +607,7 @@ pub(crate) fn delivered_esims(
         .map(|e| DeliveredEsim {
             iccid: e.esim.iccid.to_string(),
             code: e.esim.activation_code.as_ref().map(CodeReport::of),
+            instructions: None,
         })
         .collect())
 }

@@ -76,6 +76,8 @@ pub struct AccountView {
     pub can_cancel_esim: bool,
     /// The provider registers each eSIM to the traveller: checkout needs their email too.
     pub needs_customer_email: bool,
+    /// The provider words installation steps in the customer's language (checkout asks which).
+    pub instructions_in_language: bool,
 }
 
 /// A provider the account form offers, as this version knows it.
@@ -151,6 +153,7 @@ pub fn status(desk: &Desk, demo: bool, keychain: &KeychainStatus) -> Result<AppS
                 can_cancel: c.revoke_package,
                 can_cancel_esim: c.cancel_esim,
                 needs_customer_email: c.requires_customer,
+                instructions_in_language: c.install_instructions,
                 account: account.into(),
             })
         })

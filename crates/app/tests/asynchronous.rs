@@ -67,6 +67,7 @@ async fn a_sale_still_being_prepared_is_followed_up_until_its_esim_is_ready() {
             payment_reference: Some("card-1".into()),
             client_reference: Some("tn-async-1".into()),
             dry_run_id: None,
+            language: None,
         },
         &|s| steps.lock().unwrap().push(s),
     )

@@ -87,6 +87,7 @@ async fn sell(desk: &Desk, hit: &SearchHit) -> String {
             payment_reference: Some("card-1".into()),
             client_reference: Some(checkout::new_client_reference()),
             dry_run_id: None,
+            language: None,
         },
         &|_| {},
     )
@@ -617,6 +618,7 @@ async fn a_sale_makes_one_dry_run_and_then_only_the_purchase() {
         payment_reference: None,
         client_reference: Some(reference.into()),
         dry_run_id,
+        language: None,
     };
     checkout::checkout(&f.desk, input(shown.dry_run_id.clone(), "one-1"), &|_| {})
         .await

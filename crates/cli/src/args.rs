@@ -434,6 +434,10 @@ pub enum OrderCommand {
         email: Option<String>,
         #[arg(long)]
         phone: Option<String>,
+        /// The customer's language (ISO 639-1, e.g. es) for the provider's installation steps,
+        /// where it words them (ITT); English when absent.
+        #[arg(long)]
+        language: Option<String>,
         #[command(flatten)]
         wait: WaitFlag,
         #[command(flatten)]

@@ -28,4 +28,8 @@ canCancelEsim: boolean,
 /**
  * The provider registers each eSIM to the traveller: checkout needs their email too.
  */
-needsCustomerEmail: boolean, };
+needsCustomerEmail: boolean, 
+/**
+ * The provider words installation steps in the customer's language (checkout asks which).
+ */
+instructionsInLanguage: boolean, };

@@ -14,4 +14,9 @@ clientReference: string | null,
  * The dry run the agent was shown ([`Validation::dry_run_id`]): reused when still fresh,
  * so a sale makes one dry run, not two.
  */
-dryRunId: string | null, };
+dryRunId: string | null, 
+/**
+ * The customer's language (ISO 639-1, e.g. `es`) for the provider's installation steps on
+ * the voucher, where the provider words them; English when absent.
+ */
+language: string | null, };

@@ -189,6 +189,7 @@ pub async fn order(desk: &Desk, command: OrderCommand) -> Result<(), Failure> {
             name,
             email,
             phone,
+            language,
             wait,
             json,
         } => {
@@ -209,6 +210,7 @@ pub async fn order(desk: &Desk, command: OrderCommand) -> Result<(), Failure> {
                 client_reference: reference,
                 // One new dry run: the CLI shows none beforehand.
                 dry_run_id: None,
+                language,
             };
             let outcome = checkout::checkout(desk, request, &progress).await?;
             output::either(json.json, &outcome, outcome_text)
