@@ -167,6 +167,7 @@ pub async fn validate(
             payment_reference: None,
             sale_country: None,
             draft: None,
+            push_to_iphone: None,
         };
         let priced: purchase::Priced = provider.validate_order(&request).await?.into();
         let total = priced.total;
@@ -293,6 +294,17 @@ fn plan(desk: &Desk, request: CheckoutRequest) -> Result<Plan, AppError> {
     };
     let mut wire_request = OrderRequest::from_order(&order).map_err(money)?;
     wire_request.sale_country = desk.store().desk_settings()?.country;
+    // A provider that pushes the profile to an iPhone by its EID does so when the customer gave
+    // the EID of a phone they named as an iPhone (the QR code comes as well).
+    if provider.capabilities().eid_push_install {
+        wire_request.push_to_iphone = order.customer.as_ref().and_then(|c| {
+            let iphone = c
+                .device_model
+                .as_deref()
+                .is_some_and(|m| m.to_lowercase().contains("iphone"));
+            c.eid.clone().filter(|_| iphone)
+        });
+    }
     Ok(Plan {
         account_id: request.account_id,
         provider,

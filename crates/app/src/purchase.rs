@@ -648,6 +648,7 @@ mod tests {
             payment_reference: None,
             sale_country: None,
             draft: None,
+            push_to_iphone: None,
         };
         let priced = Priced {
             total: usd(165),

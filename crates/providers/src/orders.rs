@@ -53,6 +53,9 @@ pub struct OrderRequest {
     /// submits, so a lost reply is settled by reading that very order. `None`: the adapter
     /// builds what it submits itself.
     pub draft: Option<String>,
+    /// The traveller's iPhone, by its EID, for providers that push the profile to it
+    /// ([`crate::Capabilities::eid_push_install`]); the activation code comes as well.
+    pub push_to_iphone: Option<esimdesk_core::Eid>,
 }
 
 impl OrderRequest {
@@ -66,6 +69,7 @@ impl OrderRequest {
             payment_reference: order.payment_reference.clone(),
             sale_country: None,
             draft: None,
+            push_to_iphone: None,
         })
     }
 }

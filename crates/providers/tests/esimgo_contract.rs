@@ -82,6 +82,7 @@ fn order_for(offering: &Offering, reference: &str, quote: Money) -> OrderRequest
         payment_reference: None,
         sale_country: None,
         draft: None,
+        push_to_iphone: None,
     }
 }
 

@@ -83,6 +83,7 @@ fn order_for(offering: &Offering, reference: &str, quantity: u32) -> OrderReques
         payment_reference: None,
         sale_country: None,
         draft: None,
+        push_to_iphone: None,
     }
 }
 
@@ -662,6 +663,7 @@ async fn a_closed_port_is_a_network_error_and_buys_nothing() {
         payment_reference: None,
         sale_country: None,
         draft: None,
+        push_to_iphone: None,
     };
     // Nothing could be sent, so nothing was bought: `network`, not `outcome_unknown`.
     let err = go.place_order(&request).await.unwrap_err();

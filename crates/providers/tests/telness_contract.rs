@@ -136,6 +136,7 @@ fn sale(offering: &Offering, reference: &str, quantity: u32) -> OrderRequest {
         payment_reference: Some(format!("term-{reference}")),
         sale_country: None,
         draft: None,
+        push_to_iphone: None,
     }
 }
 

@@ -253,6 +253,7 @@ fn sale(offering: &Offering, reference: &str) -> OrderRequest {
         payment_reference: Some(format!("term-{reference}")),
         sale_country: None,
         draft: None,
+        push_to_iphone: None,
     }
 }
 

@@ -54,6 +54,7 @@ fn request(quote_minor: i64) -> OrderRequest {
         payment_reference: None,
         sale_country: None,
         draft: None,
+        push_to_iphone: None,
     }
 }
 

@@ -74,6 +74,7 @@ fn request(draft: Option<&str>) -> OrderRequest {
         payment_reference: Some("term-7Q2K-0042".into()),
         sale_country: None,
         draft: draft.map(str::to_owned),
+        push_to_iphone: None,
     }
 }
 

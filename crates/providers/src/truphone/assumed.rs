@@ -45,7 +45,7 @@
 //!   ("Ana María García" → "Ana" / "María García"); a name of one word is refused before
 //!   sending (both fields are required).
 //! - §5.1, §7: push install sends `device.operating_system` = [`PUSH_INSTALL_OS`] with the EID
-//!   (`Truphone::place_order_with_push_install`); an ordinary sale sends no EID (no push).
+//!   (`OrderRequest::push_to_iphone`, `Truphone::place_order_with_push_install`); a sale without it sends no EID (no push).
 //! - §5.2, open point 5: any `2xx` is an accepted order; links are read from `_metadata.links`
 //!   and `_metadata._links` alike.
 //! - §5.5: a voucher code (`output.data.code`) has no field in the desk's answer: the order's

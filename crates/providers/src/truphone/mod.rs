@@ -303,8 +303,9 @@ impl Provider for Truphone {
     }
 
     /// One `ACTIVATION` order, sent once (§5.1).
+    /// With [`OrderRequest::push_to_iphone`], as [`Truphone::place_order_with_push_install`].
     async fn place_order(&self, request: &OrderRequest) -> Result<PlacedOrder, ProviderError> {
-        orders::place_new(self, request, None).await
+        orders::place_new(self, request, request.push_to_iphone.as_ref()).await
     }
 
     /// `GET /v2/orders/{id}` (§6); the app polls it.

@@ -90,6 +90,7 @@ fn request() -> OrderRequest {
         payment_reference: Some("term-7Q2K-0042".into()),
         sale_country: None,
         draft: None,
+        push_to_iphone: None,
     }
 }
 
