@@ -257,8 +257,9 @@ pub enum ProvidersCommand {
         printf '%s' \"$KEY\" | esimdesk providers add esimgo --base-url http://127.0.0.1:8080/v2.4\n  \
         printf '%s\\n%s\\n' \"$CLIENT_ID\" \"$CLIENT_SECRET\" | esimdesk providers add truphone\n\n\
         Standard input holds one line per secret: eSIM Go and Telness an API key; Truphone the\n\
-        client id, then the client secret; ITT the API key, then the secret code. At a terminal\n\
-        each is prompted for (secrets without echo). `esim-sandbox` prints this text as `credential`.\n\
+        client id, then the client secret; ITT the API key, the secret code, then the member id.\n\
+        At a terminal each is prompted for (secrets without echo). `esim-sandbox` prints this\n\
+        text as `credential`.\n\
         The credential is tested with a real call (the account balance, or the cheapest read where\n\
         the provider has none) before anything is stored; it goes to the OS keychain (service\n\
         esim-desk), the database keeps only the account.\n\
