@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use esimdesk_core::ProviderKind;
 use esimdesk_providers::esimgo::{EsimGo, EsimGoConfig};
+use esimdesk_providers::itt::{Itt, IttConfig};
 use esimdesk_providers::telness::{Telness, TelnessConfig};
 use esimdesk_providers::truphone::{Truphone, TruphoneConfig};
 use esimdesk_providers::{Capabilities, Provider};
@@ -178,7 +179,7 @@ pub fn default_base_url(kind: ProviderKind) -> Option<&'static str> {
         ProviderKind::Esimgo => Some(esimdesk_providers::esimgo::DEFAULT_BASE_URL),
         ProviderKind::Telness => Some(esimdesk_providers::telness::DEFAULT_BASE_URL),
         ProviderKind::Truphone => Some(esimdesk_providers::truphone::DEFAULT_BASE_URL),
-        _ => None,
+        ProviderKind::Itt => Some(esimdesk_providers::itt::DEFAULT_BASE_URL),
     }
 }
 
@@ -217,6 +218,16 @@ pub fn build_provider(
                 next(),
             ))?))
         }
-        other => Err(AppError::ProviderNotAvailable(other)),
+        // The API key, the secret code, then the partner account's member id (itt.md §2).
+        ProviderKind::Itt => {
+            let (api_key, secret_code) = (next(), next());
+            let member_id = next().expose_secret().to_owned();
+            Ok(Arc::new(Itt::new(IttConfig::with_base_url(
+                url,
+                api_key,
+                secret_code,
+                member_id,
+            ))?))
+        }
     }
 }

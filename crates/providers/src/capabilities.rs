@@ -62,7 +62,7 @@ pub fn of(kind: esimdesk_core::ProviderKind) -> Option<Capabilities> {
         esimdesk_core::ProviderKind::Esimgo => Some(crate::esimgo::CAPABILITIES),
         esimdesk_core::ProviderKind::Telness => Some(crate::telness::CAPABILITIES),
         esimdesk_core::ProviderKind::Truphone => Some(crate::truphone::CAPABILITIES),
-        _ => None,
+        esimdesk_core::ProviderKind::Itt => Some(crate::itt::CAPABILITIES),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod error;
 pub mod esimgo;
 mod esims;
 pub(crate) mod http;
+pub mod itt;
 mod json_number;
 mod orders;
 pub mod provider;

@@ -24,14 +24,16 @@
 //! module: eSIM Go's (`/_admin/esimgo/orders`, `balance`, `consume`, `profile-status`),
 //! Telness's (`/_admin/telness/orders`, `subscriptions`, `fulfilment`, `consume`, ...) and
 //! Truphone's (`/_admin/truphone/orders`, `sims`, `subscriptions`, `fulfilment`, `tokens`,
-//! `consume`, ...).
+//! `consume`, ...) and ITT's (`/_admin/itt/bookings`, `quotes`, `topups`, `fulfilment`,
+//! `balance`, `consume`, `searches/expire`, ...).
 //!
 //! Fault kinds: `latency` (`ms`), `status` (`status`, default 503; `Retry-After: 1` for 429/503
 //! unless `retryAfter`; the body in that provider's error shape), `malformedJson` (handled, then
 //! half the body), `drop` (connection closed, request not handled), `dropAfterCommit` (handled;
 //! if it changed state — eSIM Go's `POST /orders` transaction, apply, refund, revoke, top-up;
 //! Telness's create order, add line, submit, cancel order or subscription; Truphone's create
-//! order and activate subscription — the connection is closed without a response). `path` is
+//! order and activate subscription; ITT's create-booking, create-topup-booking and
+//! update-travellers — the connection is closed without a response). `path` is
 //! a prefix of the request path (e.g. `/v2.4/orders`), `method` is case-insensitive, `count` is
 //! how many times it fires (absent: until removed). `orderType` (`validate` or `transaction`)
 //! limits a fault to `POST /v2.4/orders` requests whose JSON body has that `type`: the dry run

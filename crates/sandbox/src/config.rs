@@ -5,6 +5,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::faults::FaultSpec;
+use crate::itt::IttConfig;
 use crate::telness::TelnessConfig;
 use crate::truphone::TruphoneConfig;
 
@@ -64,6 +65,9 @@ pub struct SandboxConfig {
     pub telness: TelnessConfig,
     /// The Truphone Connect simulator: its OAuth2 client, token lifetimes, order fulfilment.
     pub truphone: TruphoneConfig,
+    /// The ITT eSIM API simulator: its partner account (API key, secret code, member id),
+    /// search lifetime, booking fulfilment and partner credit.
+    pub itt: IttConfig,
 }
 
 impl Default for SandboxConfig {
@@ -86,6 +90,7 @@ impl Default for SandboxConfig {
             faults: Vec::new(),
             telness: TelnessConfig::default(),
             truphone: TruphoneConfig::default(),
+            itt: IttConfig::default(),
         }
     }
 }

@@ -13,8 +13,12 @@
 //! sandbox.admin().advance_clock(std::time::Duration::from_secs(86_400));
 //! let telness_orders = sandbox.admin().telness().orders();
 //! let truphone_orders = sandbox.admin().truphone().orders();
+//! let itt = sandbox.itt_base_url(); // http://127.0.0.1:PORT/itt
+//! let itt_headers = (sandbox.itt_api_key(), sandbox.itt_secret_code()); // apikey, secretecode
+//! let itt_member = sandbox.itt_member_id(); // member_id in the bodies
+//! let itt_bookings = sandbox.admin().itt().bookings();
 //! # let _ = (base, key, telness, telness_key, truphone, token_url, client);
-//! # let _ = (telness_orders, truphone_orders);
+//! # let _ = (telness_orders, truphone_orders, itt, itt_headers, itt_member, itt_bookings);
 //! sandbox.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -24,9 +28,10 @@
 //! One server simulates every provider at once, each under its own path prefix (eSIM Go at
 //! `/v2.4`, Telness Connect at `/telness/api/v2`, Truphone Connect at `/truphone`: its API at
 //! `/truphone/connect-api`, its OAuth2 token endpoint at
-//! `/truphone/auth/realms/tru-staff/protocol/openid-connect/token`), sharing the clock, faults,
-//! request log and admin API. Each has its own credential: eSIM Go's and Telness's a static
-//! key, Truphone's an OAuth2 client (id and secret) whose tokens expire on the sandbox clock.
+//! `/truphone/auth/realms/tru-staff/protocol/openid-connect/token`; the ITT eSIM API at `/itt`),
+//! sharing the clock, faults, request log and admin API. Each has its own credential: eSIM Go's
+//! and Telness's a static key, Truphone's an OAuth2 client (id and secret) whose tokens expire
+//! on the sandbox clock, ITT's two header secrets (`apikey`, `secretecode`) and a member id.
 //!
 //! What tests, benchmarks and demo mode use is exported here, by name; the modules are private, so
 //! the simulators' insides (routes, state, wire types) can change without breaking a caller.
@@ -40,6 +45,7 @@ mod error;
 mod esimgo;
 mod faults;
 mod ids;
+mod itt;
 mod money;
 mod providers;
 mod ratelimit;
@@ -50,6 +56,11 @@ mod truphone;
 // Starting one, and its handles.
 pub use config::{AutoUsage, SandboxConfig};
 pub use error::SandboxError;
+pub use itt::config::{
+    CURRENCY as ITT_CURRENCY, DEMO_API_KEY as ITT_DEMO_API_KEY,
+    DEMO_MEMBER_ID as ITT_DEMO_MEMBER_ID, DEMO_SECRET_CODE as ITT_DEMO_SECRET_CODE,
+};
+pub use itt::{IttConfig, IttFulfilment, IttOutcome};
 pub use server::{BlockingSandbox, RunningSandbox, SandboxHandle, start, start_blocking};
 pub use telness::config::{
     DEMO_API_KEY as TELNESS_DEMO_API_KEY, DEMO_CUSTOMER_ID as TELNESS_DEMO_CUSTOMER_ID,
@@ -64,6 +75,9 @@ pub use truphone::{TruphoneConfig, TruphoneFulfilment, TruphoneOutcome, Truphone
 pub use admin::{Admin, AdminError, RequestRecord};
 pub use esimgo::admin::{RecordedEsim, RecordedLine, RecordedOrder};
 pub use faults::{ActiveFault, FaultKind, FaultSpec, ORDER_BODY_LIMIT};
+pub use itt::admin::{IttAdmin, IttBookingRecord, IttQuoteRecord, IttTopupRecord};
+pub use itt::model::IttPassenger;
+pub use itt::state::IttWebhookRecord;
 pub use telness::admin::{
     TelnessAdmin, TelnessLineRecord, TelnessOrderRecord, TelnessPackageRecord,
     TelnessSubscriptionRecord,

@@ -9,19 +9,20 @@ use std::time::Duration;
 
 use clap::Parser;
 use esimdesk_sandbox::{
-    AutoUsage, FaultSpec, SandboxConfig, TelnessConfig, TelnessOutcome, TruphoneConfig,
-    TruphoneFulfilment, TruphoneOutcome, parse_cents,
+    AutoUsage, FaultSpec, IttConfig, IttFulfilment, IttOutcome, SandboxConfig, TelnessConfig,
+    TelnessOutcome, TruphoneConfig, TruphoneFulfilment, TruphoneOutcome, parse_cents,
 };
 
 #[derive(Debug, Parser)]
 #[command(
     name = "esim-sandbox",
     version,
-    about = "Local simulators of the eSIM providers' HTTP APIs (eSIM Go v2.4, Telness Connect v2, Truphone Connect v2), for tests, benchmarks and demo mode.",
+    about = "Local simulators of the eSIM providers' HTTP APIs (eSIM Go v2.4, Telness Connect v2, Truphone Connect v2, ITT eSIM API 1.0.0), for tests, benchmarks and demo mode.",
     long_about = "Serves the simulators on 127.0.0.1 and, once listening, prints one JSON line per provider to stdout, e.g. \
 {\"provider\":\"esimgo\",\"base_url\":\"http://127.0.0.1:PORT/v2.4\",\"api_key\":\"...\",\"credential\":\"...\",\"admin_url\":\"http://127.0.0.1:PORT/_admin\",\"admin_token\":\"...\"}, \
 {\"provider\":\"telness\",\"base_url\":\"http://127.0.0.1:PORT/telness/api/v2\",\"api_key\":\"...\",\"customer_id\":\"...\",\"credential\":\"...\",...}, \
-and {\"provider\":\"truphone\",\"base_url\":\"http://127.0.0.1:PORT/truphone/connect-api\",\"client_id\":\"...\",\"client_secret\":\"...\",\"credential\":\"<client_id>\\n<client_secret>\\n\",...}. \
+{\"provider\":\"truphone\",\"base_url\":\"http://127.0.0.1:PORT/truphone/connect-api\",\"client_id\":\"...\",\"client_secret\":\"...\",\"credential\":\"<client_id>\\n<client_secret>\\n\",...} \
+and {\"provider\":\"itt\",\"base_url\":\"http://127.0.0.1:PORT/itt\",\"api_key\":\"...\",\"secret_code\":\"...\",\"member_id\":\"...\",\"credential\":\"<api_key>\\n<secret_code>\\n<member_id>\\n\",...}. \
 `credential` is what `esimdesk providers add <provider> --base-url <base_url>` reads on standard input. \
 Serves until SIGINT or SIGTERM (or standard input closes, with --exit-on-stdin-eof). Logs go to stderr (RUST_LOG)."
 )]
@@ -80,6 +81,27 @@ struct Cli {
     /// How Truphone orders end: complete, fail or never (stay FULFILLING).
     #[arg(long, default_value = "complete", value_parser = ["complete", "fail", "never"])]
     truphone_outcome: String,
+    /// ITT eSIM API key the sandbox accepts (header apikey).
+    #[arg(long, default_value = esimdesk_sandbox::ITT_DEMO_API_KEY)]
+    itt_api_key: String,
+    /// ITT secret code the sandbox accepts (header secretecode).
+    #[arg(long, default_value = esimdesk_sandbox::ITT_DEMO_SECRET_CODE)]
+    itt_secret_code: String,
+    /// ITT partner account's member_id.
+    #[arg(long, default_value = esimdesk_sandbox::ITT_DEMO_MEMBER_ID)]
+    itt_member_id: String,
+    /// Seconds an ITT booking stays pending (0: confirmed in the create answer).
+    #[arg(long, default_value_t = 0)]
+    itt_pending_secs: u64,
+    /// How ITT bookings end: confirm, fail, never (stay pending) or insufficient-balance.
+    #[arg(long, default_value = "confirm", value_parser = ["confirm", "fail", "never", "insufficient-balance"])]
+    itt_outcome: String,
+    /// Opening ITT partner credit in BDT, e.g. 500000 or 1234.56.
+    #[arg(long, default_value = "500000.00")]
+    itt_balance: String,
+    /// Seconds an ITT search tracking id can be used (of the sandbox clock).
+    #[arg(long, default_value_t = 1_800, value_parser = clap::value_parser!(u64).range(1..))]
+    itt_search_secs: u64,
     /// Simulated data use per day of an active bundle or package, in MB (of 1,000,000 bytes);
     /// 0 = only through the admin API.
     #[arg(long, default_value_t = 250)]
@@ -122,6 +144,16 @@ impl Cli {
             "never" => TruphoneOutcome::Never,
             _ => TruphoneOutcome::Complete,
         };
+        let itt_balance = parse_cents(&self.itt_balance)
+            .ok()
+            .filter(|c| *c >= 0)
+            .ok_or_else(|| "--itt-balance: an amount in BDT, e.g. 500000.00".to_owned())?;
+        let itt_outcome = match self.itt_outcome.as_str() {
+            "fail" => IttOutcome::Fail,
+            "never" => IttOutcome::Never,
+            "insufficient-balance" => IttOutcome::InsufficientBalance,
+            _ => IttOutcome::Confirm,
+        };
         let outcome = match self.telness_outcome.as_str() {
             "stay-processing" => TelnessOutcome::StayProcessing,
             "cancel" => TelnessOutcome::Cancel,
@@ -161,6 +193,17 @@ impl Cli {
                     outcome: truphone_outcome,
                 },
                 ..TruphoneConfig::default()
+            },
+            itt: IttConfig {
+                api_key: self.itt_api_key.clone(),
+                secret_code: self.itt_secret_code.clone(),
+                member_id: self.itt_member_id.clone(),
+                search_lifetime: Duration::from_secs(self.itt_search_secs),
+                fulfilment: IttFulfilment {
+                    pending_for: Duration::from_secs(self.itt_pending_secs),
+                    outcome: itt_outcome,
+                },
+                balance: itt_balance,
             },
             ..SandboxConfig::default()
         })

@@ -1,6 +1,6 @@
 //! The registry of simulated providers, and what each must offer the rest of the sandbox.
 //!
-//! A simulator is a private module (`esimgo/`, `telness/`, `truphone/`) that owns its routes, its state
+//! A simulator is a private module (`esimgo/`, `telness/`, `truphone/`, `itt/`) that owns its routes, its state
 //! behind its own lock, its credential, its admin routes and its line in
 //! [`crate::SandboxHandle::provider_lines`]. The server, the admin API and the binary only
 //! iterate over [`Providers::all`]; adding a provider means a new module, a field here and a
@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::catalogue::Catalogue;
 use crate::config::SandboxConfig;
 use crate::error::SandboxError;
-use crate::{esimgo, telness, truphone};
+use crate::{esimgo, itt, telness, truphone};
 
 /// One simulated provider API, as the server, the admin API and the binary see it.
 pub trait Simulator: Send + Sync + fmt::Debug {
@@ -57,6 +57,7 @@ pub struct Providers {
     pub esimgo: Arc<esimgo::Sim>,
     pub telness: Arc<telness::Sim>,
     pub truphone: Arc<truphone::Sim>,
+    pub itt: Arc<itt::Sim>,
 }
 
 impl Providers {
@@ -65,6 +66,7 @@ impl Providers {
             esimgo: Arc::new(esimgo::Sim::new(config, Arc::clone(&catalogue))),
             telness: Arc::new(telness::Sim::new(config, &catalogue)),
             truphone: Arc::new(truphone::Sim::new(config, &catalogue)),
+            itt: Arc::new(itt::Sim::new(config, &catalogue)),
         }
     }
 
@@ -74,6 +76,7 @@ impl Providers {
             Arc::clone(&self.esimgo) as Arc<dyn Simulator>,
             Arc::clone(&self.telness) as Arc<dyn Simulator>,
             Arc::clone(&self.truphone) as Arc<dyn Simulator>,
+            Arc::clone(&self.itt) as Arc<dyn Simulator>,
         ]
     }
 
@@ -88,5 +91,6 @@ pub fn check_config(config: &SandboxConfig) -> Result<(), SandboxError> {
     esimgo::check_config(config).map_err(SandboxError::Config)?;
     telness::check_config(config).map_err(SandboxError::Config)?;
     truphone::check_config(config).map_err(SandboxError::Config)?;
+    itt::check_config(config).map_err(SandboxError::Config)?;
     Ok(())
 }

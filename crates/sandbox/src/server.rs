@@ -24,7 +24,7 @@ use crate::config::SandboxConfig;
 use crate::error::SandboxError;
 use crate::faults::ConnKill;
 use crate::providers;
-use crate::{esimgo, telness, truphone};
+use crate::{esimgo, itt, telness, truphone};
 
 /// Where a running sandbox listens and how to reach each simulated provider.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ impl SandboxHandle {
     }
 
     /// The ids of the simulated providers, in the order of [`SandboxHandle::provider_lines`]:
-    /// `["esimgo", "telness", "truphone"]`.
+    /// `["esimgo", "telness", "truphone", "itt"]`.
     pub fn provider_ids(&self) -> Vec<&'static str> {
         self.shared.providers.all().iter().map(|p| p.id()).collect()
     }
@@ -110,6 +110,27 @@ impl SandboxHandle {
         self.shared.providers.truphone.client_secret()
     }
 
+    /// `http://127.0.0.1:PORT/itt` (the real one is `https://serviceapi.innotraveltech.com`):
+    /// every operation is a `POST` to `<base>/esim/…`.
+    pub fn itt_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), itt::PREFIX)
+    }
+
+    /// The value ITT accepts in the `apikey` header.
+    pub fn itt_api_key(&self) -> &str {
+        self.shared.providers.itt.api_key()
+    }
+
+    /// The value ITT accepts in the `secretecode` header.
+    pub fn itt_secret_code(&self) -> &str {
+        self.shared.providers.itt.secret_code()
+    }
+
+    /// The partner account's `member_id`, sent in most ITT bodies.
+    pub fn itt_member_id(&self) -> &str {
+        self.shared.providers.itt.member_id()
+    }
+
     /// `http://127.0.0.1:PORT/_admin`
     pub fn admin_url(&self) -> String {
         format!("{}{}", self.base_url(), admin::PREFIX)
@@ -127,9 +148,11 @@ impl SandboxHandle {
 
     /// One JSON object per simulated provider, as the binary prints them: `provider`,
     /// `base_url`, the provider's demo credential fields (e.g. `api_key`; Truphone's
-    /// `client_id` and `client_secret`), `credential` (the exact text `esimdesk providers add
-    /// <provider> --base-url <base_url>` reads on standard input: Truphone's is two lines,
-    /// `"<client_id>\n<client_secret>\n"`), `admin_url` and `admin_token`.
+    /// `client_id` and `client_secret`; ITT's `api_key`, `secret_code` and `member_id`),
+    /// `credential` (the exact text `esimdesk providers add <provider> --base-url <base_url>`
+    /// reads on standard input: Truphone's is two lines, `"<client_id>\n<client_secret>\n"`;
+    /// ITT's three, `"<api_key>\n<secret_code>\n<member_id>\n"`), `admin_url` and
+    /// `admin_token`.
     pub fn provider_lines(&self) -> Vec<serde_json::Value> {
         self.shared
             .providers

@@ -165,7 +165,7 @@ async fn the_api_key_is_required_and_errors_have_the_reference_shape() {
 async fn the_handle_and_the_binary_name_every_provider() {
     let tn = Tn::default().await;
     let s = &tn.sandbox;
-    assert_eq!(s.provider_ids(), ["esimgo", "telness", "truphone"]);
+    assert_eq!(s.provider_ids(), ["esimgo", "telness", "truphone", "itt"]);
     assert_eq!(
         s.provider_base_url("telness").as_deref(),
         Some(s.telness_base_url().as_str())
@@ -176,9 +176,9 @@ async fn the_handle_and_the_binary_name_every_provider() {
         Some(s.telness_api_key())
     );
     assert_eq!(s.telness_api_key(), esimdesk_sandbox::TELNESS_DEMO_API_KEY);
-    assert_eq!(s.provider_base_url("itt"), None);
+    assert_eq!(s.provider_base_url("nope"), None);
     let lines = s.provider_lines();
-    assert_eq!(lines.len(), 3);
+    assert_eq!(lines.len(), 4);
     assert_eq!(lines[0]["provider"], "esimgo");
     assert_eq!(lines[0]["credential"], lines[0]["api_key"]);
     assert_eq!(lines[1]["provider"], "telness");

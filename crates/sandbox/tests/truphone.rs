@@ -1292,7 +1292,7 @@ async fn plans_can_start_later_and_data_flows_by_itself() {
 async fn the_handle_names_truphone_and_reset_forgets_it() {
     let tp = Tp::immediate().await;
     let s = &tp.sandbox;
-    assert_eq!(s.provider_ids(), ["esimgo", "telness", "truphone"]);
+    assert_eq!(s.provider_ids(), ["esimgo", "telness", "truphone", "itt"]);
     assert!(s.truphone_base_url().ends_with("/truphone/connect-api"));
     assert_eq!(
         s.provider_base_url("truphone").as_deref(),
@@ -1307,7 +1307,11 @@ async fn the_handle_names_truphone_and_reset_forgets_it() {
         s.provider_credential("truphone").as_deref(),
         Some(credential.as_str())
     );
-    let line = s.provider_lines().pop().unwrap();
+    let line = s
+        .provider_lines()
+        .into_iter()
+        .find(|l| l["provider"] == "truphone")
+        .unwrap();
     assert_eq!(line["provider"], "truphone");
     assert_eq!(line["base_url"], s.truphone_base_url());
     assert_eq!(line["client_id"], s.truphone_client_id());

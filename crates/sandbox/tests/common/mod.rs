@@ -1,6 +1,7 @@
 //! Shared helpers: start a sandbox and talk to it with reqwest on loopback.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod itt;
 pub mod telness;
 pub mod truphone;
 
