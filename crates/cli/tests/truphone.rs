@@ -7,8 +7,7 @@
 //! inside a D-Bus session with an unlocked gnome-keyring.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,34 +37,6 @@ fn sandbox(fulfilment: TruphoneFulfilment) -> Arc<BlockingSandbox> {
     )
 }
 
-/// `esimdesk providers add <provider> --id ID --base-url URL`, the credential on standard input.
-fn add(d: &Desk, provider: &str, id: &str, base_url: &str, credential: &str) -> Output {
-    let mut child = d
-        .cmd()
-        .args([
-            "providers",
-            "add",
-            provider,
-            "--id",
-            id,
-            "--base-url",
-            base_url,
-            "--json",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(credential.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 struct Accounts {
     desk: Desk,
     ids: Vec<String>,
@@ -93,7 +64,7 @@ fn desk_with(sandbox: Arc<BlockingSandbox>, all: bool) -> Accounts {
     let mut ids = vec![format!("truphone-{n}")];
     let credential = desk.sandbox.provider_credential("truphone").unwrap();
     assert_eq!(credential.lines().count(), 2, "client id, then secret");
-    let out = add(
+    let out = add_provider_account(
         &desk,
         "truphone",
         &ids[0],
@@ -110,7 +81,7 @@ fn desk_with(sandbox: Arc<BlockingSandbox>, all: bool) -> Accounts {
             let id = format!("{provider}-{n}");
             let url = desk.sandbox.provider_base_url(provider).unwrap();
             let key = desk.sandbox.provider_credential(provider).unwrap();
-            let out = add(&desk, provider, &id, &url, &key);
+            let out = add_provider_account(&desk, provider, &id, &url, &key);
             assert!(
                 out.status.success(),
                 "{}",

@@ -235,7 +235,20 @@ fn replace(
             retail,
         });
     }
-    rows.sort_by_key(|r| (r.coverage_id, r.retail.incomparable, r.retail.minor));
+    rows.sort_by(|a, b| {
+        (
+            a.coverage_id,
+            a.retail.incomparable,
+            a.retail.currency,
+            a.retail.minor,
+        )
+            .cmp(&(
+                b.coverage_id,
+                b.retail.incomparable,
+                b.retail.currency,
+                b.retail.minor,
+            ))
+    });
     // A large load builds the secondary indexes afterwards, by sorting, rather than entry by
     // entry; a small one into a big catalogue updates them in place.
     let others: i64 = tx.query_row("SELECT count(*) FROM offerings", [], |r| r.get(0))?;

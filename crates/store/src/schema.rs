@@ -57,10 +57,13 @@ macro_rules! migration {
 /// - `0003_exchange_rates.sql`: the agency's exchange rates, and offerings priced in the desk's
 ///   selling currency (`retail_currency`; `incomparable` when no rate converts them, listed
 ///   after the rest by the search index).
+/// - `0004_incomparable_by_currency.sql`: among offerings no rate converts, each currency is
+///   listed together (the search index orders by currency before price).
 const MIGRATIONS: &[(&str, &str)] = &[
     migration!("0001_init.sql"),
     migration!("0002_delivery.sql"),
     migration!("0003_exchange_rates.sql"),
+    migration!("0004_incomparable_by_currency.sql"),
 ];
 
 fn fill_destinations(tx: &Transaction) -> Result<(), HookError> {
@@ -75,8 +78,8 @@ fn fill_destinations(tx: &Transaction) -> Result<(), HookError> {
 /// search walks it in order and stops at the limit (see `search.rs`).
 pub(crate) const OFFERING_INDEXES: &str = "
 CREATE UNIQUE INDEX offerings_code ON offerings(code_key, account_id);
-CREATE INDEX offerings_search ON offerings(coverage_id, incomparable, retail_minor, id, data_bytes,
-    validity_days, provider, price_per_gb_minor);
+CREATE INDEX offerings_search ON offerings(coverage_id, incomparable, retail_currency, retail_minor,
+    id, data_bytes, validity_days, provider, price_per_gb_minor);
 ";
 
 /// The offerings' indexes as `0001_init.sql` created them; frozen, since a migration never

@@ -127,9 +127,9 @@ const HIT_FROM: &str = "offerings o JOIN coverages c ON c.id = o.coverage_id
     LEFT JOIN exchange_rates r ON r.from_currency = o.currency
         AND r.to_currency = o.retail_currency";
 
-/// The order results merge in: (not comparable, no per-GB price, per-GB price, retail, id) or
-/// (not comparable, retail, id).
-type SortKey = (bool, bool, i64, i64, i64);
+/// The order results merge in: (not comparable, currency, no per-GB price, per-GB price, retail,
+/// id) or (not comparable, currency, retail, id).
+type SortKey = (bool, String, bool, i64, i64, i64);
 
 fn hit_from_row(r: &Row<'_>) -> Result<(i64, SearchHit)> {
     let id: i64 = r.get(0)?;
@@ -218,10 +218,12 @@ fn filter_sql(q: &SearchQuery, t: &str, values: &mut Vec<Value>) -> Result<Strin
 
 fn order_sql(sort: SearchSort, t: &str, id: &str) -> String {
     match sort {
-        SearchSort::RetailPrice => format!("{t}.incomparable, {t}.retail_minor, {t}.{id}"),
+        SearchSort::RetailPrice => {
+            format!("{t}.incomparable, {t}.retail_currency, {t}.retail_minor, {t}.{id}")
+        }
         SearchSort::PricePerGb => format!(
-            "{t}.incomparable, {t}.price_per_gb_minor IS NULL, {t}.price_per_gb_minor, \
-             {t}.retail_minor, {t}.{id}"
+            "{t}.incomparable, {t}.retail_currency, {t}.price_per_gb_minor IS NULL, \
+             {t}.price_per_gb_minor, {t}.retail_minor, {t}.{id}"
         ),
     }
 }
@@ -231,7 +233,8 @@ pub(crate) fn coverage_sql(q: &SearchQuery, coverage_id: i64) -> Result<(String,
     let mut values = vec![Value::Integer(coverage_id)];
     let filters = filter_sql(q, "o", &mut values)?;
     let sql = format!(
-        "SELECT o.id, o.incomparable, o.retail_minor, o.price_per_gb_minor FROM offerings o
+        "SELECT o.id, o.incomparable, o.retail_currency, o.retail_minor, o.price_per_gb_minor
+         FROM offerings o
          WHERE o.coverage_id = ?1{filters}
          ORDER BY {} LIMIT {}",
         order_sql(q.sort, "o", "id"),
@@ -282,12 +285,14 @@ fn search_destinations(
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
             let incomparable: bool = r.get(1)?;
-            let retail: i64 = r.get(2)?;
-            let per_gb: Option<i64> = r.get(3)?;
+            let currency: String = r.get(2)?;
+            let retail: i64 = r.get(3)?;
+            let per_gb: Option<i64> = r.get(4)?;
             candidates.push(match q.sort {
-                SearchSort::RetailPrice => (incomparable, false, 0, retail, id),
+                SearchSort::RetailPrice => (incomparable, currency, false, 0, retail, id),
                 SearchSort::PricePerGb => (
                     incomparable,
+                    currency,
                     per_gb.is_none(),
                     per_gb.unwrap_or(0),
                     retail,
@@ -297,10 +302,10 @@ fn search_destinations(
         }
     }
     candidates.sort_unstable();
-    candidates.dedup_by_key(|k| k.4);
+    candidates.dedup_by_key(|k| k.5);
     candidates.truncate(limit(q));
     // The winners' rows in one statement (one primary-key lookup each), then in winning order.
-    let ids: Vec<i64> = candidates.iter().map(|k| k.4).collect();
+    let ids: Vec<i64> = candidates.iter().map(|k| k.5).collect();
     let placeholders = vec!["?"; ids.len()].join(",");
     let sql = format!("SELECT {HIT_COLUMNS} FROM {HIT_FROM} WHERE o.id IN ({placeholders})");
     let values: Vec<Value> = ids.iter().map(|id| Value::Integer(*id)).collect();

@@ -128,6 +128,71 @@ impl Desk {
     }
 }
 
+/// `esimdesk providers add <provider> --id ID --base-url URL --json`, the credential's lines on
+/// standard input (as `esim-sandbox` prints them).
+pub fn add_provider_account(
+    d: &Desk,
+    provider: &str,
+    id: &str,
+    base_url: &str,
+    credential: &str,
+) -> Output {
+    use std::io::Write;
+    let mut child = d
+        .cmd()
+        .args([
+            "providers",
+            "add",
+            provider,
+            "--id",
+            id,
+            "--base-url",
+            base_url,
+            "--json",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(credential.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A sandbox provider's account on this desk (id `<provider>-<unique>`), removed on drop.
+pub struct SandboxAccount<'a> {
+    pub desk: &'a Desk,
+    pub id: String,
+}
+
+impl Drop for SandboxAccount<'_> {
+    fn drop(&mut self) {
+        let _ = self.desk.run(&["providers", "remove", &self.id]);
+    }
+}
+
+/// Adds the sandbox's `provider` to the desk with the credential the sandbox prints.
+pub fn add_sandbox_account<'a>(d: &'a Desk, provider: &str) -> SandboxAccount<'a> {
+    let id = format!(
+        "{provider}-{}",
+        std::process::id() as u64 * 1000 + next_id()
+    );
+    let url = d.sandbox.provider_base_url(provider).unwrap();
+    let credential = d.sandbox.provider_credential(provider).unwrap();
+    let out = add_provider_account(d, provider, &id, &url, &credential);
+    assert!(
+        out.status.success(),
+        "{provider}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    SandboxAccount { desk: d, id }
+}
+
 pub fn order_states(d: &Desk) -> Vec<(String, String)> {
     d.json(&["orders", "--json"])
         .as_array()
