@@ -234,3 +234,86 @@ async fn a_truphone_sale_shows_the_wait_then_the_qr() {
     assert!(!desk.is_present("cancel-esim").await.unwrap());
     desk.close().await.unwrap();
 }
+
+/// Four providers in demo mode: ITT sells in BDT, which no rate converts, so its rows come after
+/// the comparable ones, in BDT. An ITT sale prints ITT's installation steps in the customer's
+/// language (Spanish here) on the voucher.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_itt_sale_prints_installation_steps_in_the_customers_language() {
+    let _w = ONE_WINDOW.lock().await;
+    let desk = Desk::launch().await.unwrap();
+    desk.by_testid("demo-banner").await.unwrap();
+    desk.type_into("destination-input", "Spain").await.unwrap();
+    for (provider, name) in [
+        ("esimgo", "eSIM Go"),
+        ("telness", "Telness"),
+        ("truphone", "Truphone"),
+        ("itt", "ITT"),
+    ] {
+        desk.text_at_when(&row_provider(provider), |t| t.contains(name))
+            .await
+            .unwrap();
+    }
+    desk.text_at_when("tr[data-provider=\"itt\"] td.price", |t| {
+        t.contains("BDT") || t.contains('৳')
+    })
+    .await
+    .unwrap();
+    // The boundary between the comparable rows and ITT's BDT rows, in view.
+    desk.client
+        .execute(
+            "document.querySelector('[data-testid=\"not-comparable\"]').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await
+        .unwrap();
+    desk.screenshot("sell-four-providers").await.unwrap();
+
+    desk.client
+        .find(Locator::Css("tr[data-provider=\"itt\"] button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    desk.type_into("customer-name", "Ana García").await.unwrap();
+    desk.type_into("customer-email", "ana@example.com")
+        .await
+        .unwrap();
+    desk.client
+        .find(Locator::Css(
+            "[data-testid=\"customer-language\"] option[value=\"es\"]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    desk.type_into("payment-reference", "TERM-7Q2M")
+        .await
+        .unwrap();
+    desk.click("submit-order").await.unwrap();
+    let lpa = desk
+        .text_when("deliver-lpa", |t| {
+            t.starts_with("LPA:1$rsp.sandbox-itt.example.com$")
+        })
+        .await
+        .unwrap();
+    desk.text_when("provider-steps", |t| !t.trim().is_empty())
+        .await
+        .unwrap();
+    assert_eq!(
+        desk.attr("provider-steps", "lang")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("es")
+    );
+    let png = desk.screenshot("deliver-itt").await.unwrap();
+    let decoded = decode_qr_codes(&png).unwrap();
+    assert!(
+        decoded.contains(&lpa),
+        "QR codes in the window: {decoded:?}, shown: {lpa}"
+    );
+    desk.close().await.unwrap();
+}
