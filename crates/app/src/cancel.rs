@@ -115,7 +115,7 @@ pub async fn revoke_package(
 
 /// The plan, the eSIM, and the order that bought the package (when exactly one did).
 fn plan(desk: &Desk, input: &RevokeInput) -> Result<(Plan, StoredEsim, Option<String>), AppError> {
-    let iccid = Iccid::parse(&input.iccid)?;
+    let iccid = desk.held_iccid(&input.iccid)?;
     let package_id = input.package_id.trim();
     if package_id.is_empty() {
         return Err(AppError::InvalidInput {

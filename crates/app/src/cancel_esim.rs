@@ -77,7 +77,7 @@ pub async fn cancel_esim(
 }
 
 fn plan(desk: &Desk, input: &CancelEsimInput) -> Result<Plan, AppError> {
-    let iccid = Iccid::parse(&input.iccid)?;
+    let iccid = desk.held_iccid(&input.iccid)?;
     let held = desk
         .store()
         .esim(&iccid)?

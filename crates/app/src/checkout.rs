@@ -96,6 +96,9 @@ pub enum CheckoutStep {
 #[serde(rename_all = "camelCase")]
 pub struct DeliveredEsim {
     pub iccid: String,
+    /// Why the ICCID fails the desk's check, for one the provider issued that way (kept as
+    /// issued, flagged on the voucher screen); `None` for a valid one.
+    pub iccid_problem: Option<String>,
     /// Absent when the provider has not issued it yet (asynchronous providers).
     pub code: Option<CodeReport>,
     /// The provider's installation steps in the customer's language, where it words them.

@@ -66,6 +66,19 @@ impl Desk {
         Ok(Desk::new(Arc::new(store), secrets, actor))
     }
 
+    /// An ICCID as a person typed it, for an eSIM this desk may hold: checked by the desk's rule,
+    /// except that one a provider issued and the desk keeps as issued (flagged, e.g. ITT's
+    /// 18-digit samples) is found too.
+    pub(crate) fn held_iccid(&self, text: &str) -> Result<esimdesk_core::Iccid, AppError> {
+        match esimdesk_core::Iccid::parse(text) {
+            Ok(iccid) => Ok(iccid),
+            Err(strict) => match esimdesk_core::Iccid::from_provider(text) {
+                Ok((kept, Some(_))) if self.store.esim(&kept)?.is_some() => Ok(kept),
+                _ => Err(strict.into()),
+            },
+        }
+    }
+
     /// Where this desk's database file is.
     pub fn database_file(&self) -> &Path {
         self.store.path()
@@ -229,5 +242,46 @@ pub fn build_provider(
                 member_id,
             ))?))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use esimdesk_core::{Esim, Iccid, ProfileStatus};
+    use esimdesk_store::StoredEsim;
+
+    #[test]
+    fn a_held_esim_is_found_by_the_iccid_its_provider_issued_and_no_other_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("desk.sqlite3")).unwrap());
+        let desk = Desk::new(
+            store.clone(),
+            Arc::new(crate::EphemeralSecrets::new()),
+            "tester",
+        );
+        let (sample, _) = Iccid::from_provider("873000000000040589").unwrap();
+        store
+            .save_esim(&StoredEsim {
+                esim: Esim {
+                    iccid: sample.clone(),
+                    provider: ProviderKind::Itt,
+                    activation_code: None,
+                    profile_status: ProfileStatus::Released,
+                    packages: Vec::new(),
+                },
+                account_id: "itt".into(),
+                provider_ref: None,
+                order_reference: None,
+                customer_id: None,
+                created_at: time::OffsetDateTime::now_utc(),
+            })
+            .unwrap();
+        assert_eq!(desk.held_iccid("8730 0000 0000 0405 89").unwrap(), sample);
+        // Typed by a person, an ICCID outside the rule that the desk does not hold is refused.
+        let e = desk.held_iccid("873000000000042014").unwrap_err();
+        assert_eq!(e.code(), "invalid_iccid");
+        assert!(desk.held_iccid("8930000000000405894").is_ok());
     }
 }

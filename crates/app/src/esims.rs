@@ -1,6 +1,6 @@
 //! eSIMs already sold: find them, show one, refresh their usage.
 
-use esimdesk_core::{Iccid, Package, ProfileStatus};
+use esimdesk_core::{Package, ProfileStatus};
 use esimdesk_providers::EsimHandle;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -43,7 +43,7 @@ pub struct EsimDetail {
 /// One eSIM with its code, last usage, order and customer. [`AppError::UnknownEsim`] when the
 /// desk does not hold it.
 pub fn esim_detail(desk: &Desk, iccid: &str) -> Result<EsimDetail, AppError> {
-    let iccid = Iccid::parse(iccid)?;
+    let iccid = desk.held_iccid(iccid)?;
     let store = desk.store();
     let esim = store
         .esim(&iccid)?
@@ -93,7 +93,7 @@ pub struct UsageView {
 
 /// Asks the provider for the eSIM's packages and usage now, and keeps the reading.
 pub async fn refresh_usage(desk: &Desk, iccid: &str) -> Result<UsageView, AppError> {
-    let iccid = Iccid::parse(iccid)?;
+    let iccid = desk.held_iccid(iccid)?;
     let stored = desk.store().esim(&iccid)?;
     let (account_id, provider_ref) = match &stored {
         Some(s) => (s.account_id.clone(), s.provider_ref.clone()),

@@ -45,7 +45,7 @@ pub(crate) async fn attach(
         return;
     }
     for esim in esims.iter_mut().filter(|e| e.code.is_some()) {
-        let Ok(iccid) = esimdesk_core::Iccid::parse(&esim.iccid) else {
+        let Ok(iccid) = desk.held_iccid(&esim.iccid) else {
             continue;
         };
         let provider_ref = desk

@@ -605,6 +605,7 @@ pub(crate) fn delivered_esims(
     Ok(held
         .into_iter()
         .map(|e| DeliveredEsim {
+            iccid_problem: e.esim.iccid.problem().map(|p| p.to_string()),
             iccid: e.esim.iccid.to_string(),
             code: e.esim.activation_code.as_ref().map(CodeReport::of),
             instructions: None,

@@ -67,7 +67,7 @@ fn original_countries(desk: &Desk, esim: &StoredEsim) -> Result<Option<Vec<Count
 /// with. When that package is no longer known, the provider is asked (online) and its answer is
 /// priced from the local catalogue.
 pub async fn top_up_offerings(desk: &Desk, iccid: &str) -> Result<Vec<SearchHit>, AppError> {
-    let iccid = Iccid::parse(iccid)?;
+    let iccid = desk.held_iccid(iccid)?;
     let held = held_esim(desk, &iccid)?;
     let account = desk
         .store()
@@ -154,7 +154,7 @@ pub async fn top_up(
 }
 
 fn plan(desk: &Desk, input: TopUpInput) -> Result<Plan, AppError> {
-    let iccid = Iccid::parse(&input.iccid)?;
+    let iccid = desk.held_iccid(&input.iccid)?;
     let held = desk.store().esim(&iccid)?;
     let given = input
         .account_id

@@ -50,6 +50,27 @@ impl Iccid {
 
     /// Mints an ICCID from every digit but the check digit, which is computed and appended
     /// (the simulator and tests use this). A [`IccidError::Length`] counts the appended digit.
+    /// An ICCID as a provider issued it: digits of an ICCID's length are kept even when they fail
+    /// the telecom prefix or the check digit (ITT's samples: 18 digits starting `87`), with that
+    /// failure returned beside them so the desk can flag it. What a person types goes through
+    /// [`Iccid::parse`].
+    pub fn from_provider(input: &str) -> Result<(Self, Option<IccidError>), IccidError> {
+        let digits = normalise(input)?;
+        if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()) {
+            return Err(IccidError::Length {
+                digits: digits.len(),
+            });
+        }
+        let problem = Self::parse(&digits).err();
+        Ok((Self(digits), problem))
+    }
+
+    /// What is wrong with this ICCID by the desk's rule, for one a provider issued
+    /// ([`Iccid::from_provider`]); `None` for a valid one.
+    pub fn problem(&self) -> Option<IccidError> {
+        Self::parse(&self.0).err()
+    }
+
     pub fn from_body(body_without_check_digit: &str) -> Result<Self, IccidError> {
         let mut digits = normalise(body_without_check_digit)?;
         let check = luhn_check_digit(&digits).ok_or(IccidError::Empty)?;
@@ -241,5 +262,17 @@ mod tests {
         assert_eq!(json, "\"89440000000000001232\"");
         assert_eq!(serde_json::from_str::<Iccid>(&json).unwrap(), i);
         assert!(serde_json::from_str::<Iccid>("\"89440000000000001233\"").is_err());
+    }
+
+    #[test]
+    fn a_providers_iccid_is_kept_with_its_problem() {
+        let (sample, problem) = Iccid::from_provider("873000000000040589").unwrap();
+        assert_eq!(sample.as_str(), "873000000000040589");
+        assert!(matches!(problem, Some(IccidError::NotTelecom { .. })));
+        assert!(sample.problem().is_some());
+        let (good, none) = Iccid::from_provider("8930000000000405894").unwrap();
+        assert!(none.is_none() && good.problem().is_none());
+        assert!(Iccid::from_provider("1234").is_err());
+        assert!(Iccid::from_provider("87300000000004058x").is_err());
     }
 }

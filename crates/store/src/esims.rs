@@ -140,7 +140,9 @@ fn load(conn: &Connection, iccid: &str) -> Result<Option<StoredEsim>> {
         .map_err(|e| StoreError::corrupt(format!("activation code of eSIM {iccid}: {e}")))?;
     Ok(Some(StoredEsim {
         esim: Esim {
-            iccid: Iccid::parse(iccid)
+            // As stored: a provider's ICCID that fails the desk's rule is kept as issued.
+            iccid: Iccid::from_provider(iccid)
+                .map(|(i, _)| i)
                 .map_err(|e| StoreError::corrupt(format!("ICCID {iccid}: {e}")))?,
             provider: provider(&prov)?,
             activation_code,
@@ -431,6 +433,20 @@ pub(crate) mod tests {
             customer_id,
             created_at: OffsetDateTime::from_unix_timestamp(1_700_000_000 + n as i64).unwrap(),
         }
+    }
+
+    #[test]
+    fn an_iccid_a_provider_issued_outside_the_rule_is_kept_as_issued() {
+        let (_dir, store) = temp_store();
+        let (sample, problem) = Iccid::from_provider("873000000000040589").unwrap();
+        assert!(problem.is_some());
+        let mut e = stored(1, None);
+        e.esim.iccid = sample.clone();
+        store.save_esim(&e).unwrap();
+        let back = store.esim(&sample).unwrap().unwrap();
+        assert_eq!(back.esim.iccid.as_str(), "873000000000040589");
+        assert!(back.esim.iccid.problem().is_some());
+        assert_eq!(store.find_esims("8730", 10).unwrap().len(), 1);
     }
 
     #[test]

@@ -77,7 +77,7 @@ fn lines(conn: &Connection, reference: &str) -> Result<Vec<OrderLine>> {
             unit_cost: money(r.get(2)?, &r.get::<_, String>(3)?)?,
             unit_retail: money(r.get(4)?, &r.get::<_, String>(5)?)?,
             iccid: iccid
-                .map(|i| Iccid::parse(&i))
+                .map(|i| Iccid::from_provider(&i).map(|(i, _)| i))
                 .transpose()
                 .map_err(|e| StoreError::corrupt(format!("ICCID in order {reference}: {e}")))?,
         });

@@ -83,7 +83,7 @@ fn from_row(r: &Row<'_>) -> Result<StockItem> {
         account_id: r.get(2)?,
         offering_code: r.get(3)?,
         iccid: iccid
-            .map(|i| Iccid::parse(&i))
+            .map(|i| Iccid::from_provider(&i).map(|(i, _)| i))
             .transpose()
             .map_err(|e| StoreError::corrupt(format!("ICCID of stock item {id}: {e}")))?,
         activation_code: code

@@ -7,6 +7,11 @@ import type { InstallSteps } from "./InstallSteps";
  */
 export type DeliveredEsim = { iccid: string, 
 /**
+ * Why the ICCID fails the desk's check, for one the provider issued that way (kept as
+ * issued, flagged on the voucher screen); `None` for a valid one.
+ */
+iccidProblem: string | null, 
+/**
  * Absent when the provider has not issued it yet (asynchronous providers).
  */
 code: CodeReport | null, 

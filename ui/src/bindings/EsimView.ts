@@ -7,7 +7,12 @@ import type { ProviderKind } from "./ProviderKind";
  * One eSIM as the desk holds it. The activation code is not here: it travels only in the
  * views that deliver it ([`crate::codes::CodeView`]).
  */
-export type EsimView = { iccid: string, provider: ProviderKind, accountId: string, profileStatus: ProfileStatus, packages: Array<PackageView>, 
+export type EsimView = { iccid: string, 
+/**
+ * Why the ICCID fails the desk's check, for one a provider issued and the desk keeps as
+ * issued (ITT's 18-digit samples); `None` for a valid one.
+ */
+iccidProblem: string | null, provider: ProviderKind, accountId: string, profileStatus: ProfileStatus, packages: Array<PackageView>, 
 /**
  * The journal's client reference of the order that bought it.
  */

@@ -69,6 +69,9 @@ impl From<Package> for PackageView {
 #[ts(export)]
 pub struct EsimView {
     pub iccid: String,
+    /// Why the ICCID fails the desk's check, for one a provider issued and the desk keeps as
+    /// issued (ITT's 18-digit samples); `None` for a valid one.
+    pub iccid_problem: Option<String>,
     pub provider: ProviderKind,
     pub account_id: String,
     pub profile_status: ProfileStatus,
@@ -83,6 +86,7 @@ pub struct EsimView {
 impl From<esimdesk_store::StoredEsim> for EsimView {
     fn from(s: esimdesk_store::StoredEsim) -> Self {
         EsimView {
+            iccid_problem: s.esim.iccid.problem().map(|p| p.to_string()),
             iccid: s.esim.iccid.to_string(),
             provider: s.esim.provider,
             account_id: s.account_id,

@@ -203,11 +203,19 @@ pub(super) fn esims(
             continue;
         };
         issued += 1;
-        let iccid = match Iccid::parse(raw_iccid) {
-            Ok(iccid) => iccid,
+        // §2, open point 12: an ICCID that fails the desk's rule (ITT's samples: 18 digits
+        // starting 87) is kept as ITT issued it, flagged, and never fails the booking.
+        let iccid = match Iccid::from_provider(raw_iccid) {
+            Ok((iccid, None)) => iccid,
+            Ok((iccid, Some(problem))) => {
+                notes.push(format!(
+                    "ITT issued eSIM {iccid} with an ICCID that fails the desk's check ({problem}): kept as issued"
+                ));
+                iccid
+            }
             Err(err) => {
                 notes.push(format!(
-                    "ITT issued eSIM {} whose ICCID the desk cannot accept ({err}): it is not kept here; see the ITT portal for this eSIM",
+                    "ITT issued eSIM {} whose ICCID is not one at all ({err}): see the ITT portal for this eSIM",
                     clip(raw_iccid)
                 ));
                 continue;

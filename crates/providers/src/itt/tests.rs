@@ -996,8 +996,8 @@ async fn activation_codes_from_qrcode_or_built_from_lpa_and_matching_id() {
 }
 
 #[tokio::test]
-async fn an_invalid_iccid_skips_that_esim_with_a_note_and_never_fails_the_booking() {
-    // The reference's own sample ICCID: 18 digits starting 87.
+async fn an_iccid_failing_the_desks_check_is_kept_as_issued_and_flagged() {
+    // The reference's own sample ICCID: 18 digits starting 87 (§2, open point 12).
     let esims = [esim_json("873000000000040589", LPA), esim_json(ICCID, LPA)];
     let server = server_with(move |r| {
         (op(r) == "booking-details")
@@ -1007,26 +1007,26 @@ async fn an_invalid_iccid_skips_that_esim_with_a_note_and_never_fails_the_bookin
     let itt = adapter(&server);
     let placed = itt.order_status(TRACKING).await.unwrap();
     assert_eq!(placed.status, OrderStatus::Completed);
-    assert_eq!(placed.esims.len(), 1);
-    assert_eq!(placed.esims[0].iccid.as_str(), ICCID);
+    assert_eq!(placed.esims.len(), 2, "both kept");
+    assert_eq!(placed.esims[0].iccid.as_str(), "873000000000040589");
+    assert!(placed.esims[0].iccid.problem().is_some());
+    assert!(placed.esims[1].iccid.problem().is_none());
     assert!(
         placed
             .notes
             .iter()
-            .any(|n| n.contains("873000000000040589")),
+            .any(|n| n.contains("873000000000040589") && n.contains("kept as issued")),
         "{:?}",
         placed.notes
     );
     let d = itt.activation_codes(TRACKING).await.unwrap();
-    assert_eq!(d.esims.len(), 1);
-    assert!(d.notes.iter().any(|n| n.contains("873000000000040589")));
-    // Only invalid ICCIDs: the booking is still complete (polling cannot fix an ICCID), with
-    // the note, and no eSIM the desk could keep.
+    assert_eq!(d.esims.len(), 2);
+    // Digits that are no ICCID at all (too short) are not kept, and never fail the booking.
     let server = server_with(|r| {
         (op(r) == "booking-details").then(|| {
             Respond::json(
                 200,
-                &details_reply("confirmed", &[esim_json("873000000000042014", LPA)]),
+                &details_reply("confirmed", &[esim_json("8730000", LPA)]),
             )
         })
     })
@@ -1034,12 +1034,7 @@ async fn an_invalid_iccid_skips_that_esim_with_a_note_and_never_fails_the_bookin
     let placed = adapter(&server).order_status(TRACKING).await.unwrap();
     assert_eq!(placed.status, OrderStatus::Completed);
     assert!(placed.esims.is_empty());
-    assert!(
-        placed
-            .notes
-            .iter()
-            .any(|n| n.contains("873000000000042014"))
-    );
+    assert!(placed.notes.iter().any(|n| n.contains("8730000")));
 }
 
 #[tokio::test]
