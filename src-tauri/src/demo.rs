@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use esimdesk_app::accounts::{self, NewAccount};
-use esimdesk_app::rates::{self, RateInput};
 use esimdesk_app::{AppError, Desk, DeskSettings, EphemeralSecrets, ProviderKind, settings};
 use esimdesk_sandbox::{RunningSandbox, SandboxConfig};
 use secrecy::SecretString;
@@ -19,9 +18,6 @@ pub const DEMO_ENV: &str = "ESIMDESK_DEMO";
 pub fn account_id(provider_id: &str) -> String {
     format!("{provider_id}-demo")
 }
-/// The demo's rate from the simulated providers' other currency (Telness sells in EUR) into the
-/// demo desk's USD, so that a new user sees one comparable list. A real desk enters its own.
-const DEMO_RATES: &[(&str, &str)] = &[("EUR", "1.08")];
 /// Bundles in the simulated catalogue: enough countries, regions and sizes for search to be
 /// interesting, synced in a few seconds at the sandbox's 10 requests a second.
 pub const DEMO_CATALOGUE_SIZE: usize = 3_000;
@@ -122,17 +118,7 @@ pub async fn start(real_db: &Path) -> Result<(Desk, RunningSandbox), String> {
         .map_err(|e: AppError| format!("the demo account could not be added: {e}"))?;
         tracing::info!(db = %path.display(), provider = id, %base_url, "demo mode: simulated provider");
     }
-    let today = rates::today();
-    for (from, rate) in DEMO_RATES {
-        rates::set_exchange_rate(
-            &desk,
-            &RateInput {
-                from: (*from).to_owned(),
-                rate: (*rate).to_owned(),
-                as_of: today.clone(),
-            },
-        )
-        .map_err(|e| format!("the demo exchange rate could not be set: {e}"))?;
-    }
+    // No exchange rate: the simulated providers' EUR and BDT prices are listed in their own
+    // currencies after the USD ones, never converted silently (a desk enters its own rates).
     Ok((desk, sandbox))
 }

@@ -172,6 +172,22 @@ mod tests {
     }
 
     #[test]
+    fn the_limit_holds_per_block_so_other_currencies_are_listed_too() {
+        let (_dir, store) = two_currencies();
+        let one_each = SearchQuery {
+            limit: 1,
+            ..SearchQuery::destination("spain")
+        };
+        assert_eq!(
+            listed(&store, one_each),
+            vec![
+                ("go_es_1".into(), "5.00 USD".into(), true),
+                ("tn_es_1".into(), "4.00 EUR".into(), false),
+            ]
+        );
+    }
+
+    #[test]
     fn a_rate_converts_reprices_and_sorts_and_its_removal_undoes_it() {
         let (_dir, store) = two_currencies();
         let rate = ExchangeRate::parse("EUR", "USD", "1.1", "2026-11-30").unwrap();

@@ -23,7 +23,9 @@
 //! Retail prices are precomputed at ingest (and on markup, rate and selling-currency changes), in
 //! the desk's selling currency, so sorting by them uses the index. An offering whose currency has
 //! no rate keeps its own currency and is flagged `incomparable`: the index lists those after the
-//! comparable ones, and a price limit (in the selling currency) leaves them out.
+//! comparable ones, and a price limit (in the selling currency) leaves them out. A destination
+//! search's limit holds per block (the comparable rows, then each other currency's), so such
+//! offerings are listed even when the comparable ones fill the limit.
 
 use std::collections::HashMap;
 
@@ -228,19 +230,40 @@ fn order_sql(sort: SearchSort, t: &str, id: &str) -> String {
     }
 }
 
-/// The candidates of one coverage (`?1`), best first: id, retail, price per GB.
+/// The blocks of one coverage: comparable, or not with its currency (a walk of the search
+/// index's prefix).
+const COVERAGE_BLOCKS: &str = "SELECT DISTINCT incomparable, retail_currency FROM offerings
+    WHERE coverage_id = ?1";
+
+/// The candidates of one coverage (`?1`) in one block (`?2` incomparable, `?3` currency), best
+/// first: id, incomparable, currency, retail, price per GB.
 pub(crate) fn coverage_sql(q: &SearchQuery, coverage_id: i64) -> Result<(String, Vec<Value>)> {
-    let mut values = vec![Value::Integer(coverage_id)];
+    let mut values = vec![
+        Value::Integer(coverage_id),
+        Value::Integer(0),
+        Value::Text(String::new()),
+    ];
     let filters = filter_sql(q, "o", &mut values)?;
     let sql = format!(
         "SELECT o.id, o.incomparable, o.retail_currency, o.retail_minor, o.price_per_gb_minor
          FROM offerings o
-         WHERE o.coverage_id = ?1{filters}
+         WHERE o.coverage_id = ?1 AND o.incomparable = ?2 AND o.retail_currency = ?3{filters}
          ORDER BY {} LIMIT {}",
         order_sql(q.sort, "o", "id"),
         limit(q)
     );
     Ok((sql, values))
+}
+
+/// The blocks one coverage's offerings fall in.
+fn coverage_blocks(conn: &Connection, coverage_id: i64) -> Result<Vec<(bool, String)>> {
+    let mut stmt = conn.prepare_cached(COVERAGE_BLOCKS)?;
+    let mut rows = stmt.query([coverage_id])?;
+    let mut blocks = Vec::new();
+    while let Some(r) = rows.next()? {
+        blocks.push((r.get(0)?, r.get(1)?));
+    }
+    Ok(blocks)
 }
 
 fn limit(q: &SearchQuery) -> usize {
@@ -279,31 +302,42 @@ fn search_destinations(
 ) -> Result<Vec<SearchHit>> {
     let mut candidates: Vec<SortKey> = Vec::new();
     for coverage in coverages_for(conn, keys)? {
-        let (sql, values) = coverage_sql(q, coverage)?;
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(params_from_iter(values.iter()))?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let incomparable: bool = r.get(1)?;
-            let currency: String = r.get(2)?;
-            let retail: i64 = r.get(3)?;
-            let per_gb: Option<i64> = r.get(4)?;
-            candidates.push(match q.sort {
-                SearchSort::RetailPrice => (incomparable, currency, false, 0, retail, id),
-                SearchSort::PricePerGb => (
-                    incomparable,
-                    currency,
-                    per_gb.is_none(),
-                    per_gb.unwrap_or(0),
-                    retail,
-                    id,
-                ),
-            });
+        let (sql, mut values) = coverage_sql(q, coverage)?;
+        for (incomparable, currency) in coverage_blocks(conn, coverage)? {
+            values[1] = Value::Integer(i64::from(incomparable));
+            values[2] = Value::Text(currency);
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(values.iter()))?;
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                let incomparable: bool = r.get(1)?;
+                let currency: String = r.get(2)?;
+                let retail: i64 = r.get(3)?;
+                let per_gb: Option<i64> = r.get(4)?;
+                candidates.push(match q.sort {
+                    SearchSort::RetailPrice => (incomparable, currency, false, 0, retail, id),
+                    SearchSort::PricePerGb => (
+                        incomparable,
+                        currency,
+                        per_gb.is_none(),
+                        per_gb.unwrap_or(0),
+                        retail,
+                        id,
+                    ),
+                });
+            }
         }
     }
     candidates.sort_unstable();
     candidates.dedup_by_key(|k| k.5);
-    candidates.truncate(limit(q));
+    // The limit holds per block: the comparable rows, then each other currency's (a list cut at
+    // the limit would otherwise never show the offerings no rate converts).
+    let mut shown: HashMap<(bool, String), usize> = HashMap::new();
+    candidates.retain(|k| {
+        let n = shown.entry((k.0, k.1.clone())).or_insert(0);
+        *n += 1;
+        *n <= limit(q)
+    });
     // The winners' rows in one statement (one primary-key lookup each), then in winning order.
     let ids: Vec<i64> = candidates.iter().map(|k| k.5).collect();
     let placeholders = vec!["?"; ids.len()].join(",");
@@ -648,6 +682,11 @@ mod tests {
         );
         assert!(
             text.contains("SEARCH coverage_destinations USING PRIMARY KEY (dest=?)"),
+            "{text}"
+        );
+        let text = plan(&conn, COVERAGE_BLOCKS, &[Value::Integer(1)]);
+        assert!(
+            text.contains("SEARCH offerings USING COVERING INDEX offerings_search (coverage_id=?)"),
             "{text}"
         );
         for sort in [SearchSort::RetailPrice, SearchSort::PricePerGb] {
