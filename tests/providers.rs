@@ -287,6 +287,10 @@ async fn an_itt_sale_prints_installation_steps_in_the_customers_language() {
     desk.type_into("customer-email", "ana@example.com")
         .await
         .unwrap();
+    // ITT lists the phones its eSIMs work on: the desk checks the customer's.
+    desk.type_into("customer-device", "iPhone 14")
+        .await
+        .unwrap();
     desk.client
         .find(Locator::Css(
             "[data-testid=\"customer-language\"] option[value=\"es\"]",
@@ -299,6 +303,12 @@ async fn an_itt_sale_prints_installation_steps_in_the_customers_language() {
     desk.type_into("payment-reference", "TERM-7Q2M")
         .await
         .unwrap();
+    desk.text_when("device-check", |t| {
+        t.contains("list of compatible phones") && t.contains("iPhone 14")
+    })
+    .await
+    .unwrap();
+    desk.screenshot("checkout-itt").await.unwrap();
     desk.click("submit-order").await.unwrap();
     let lpa = desk
         .text_when("deliver-lpa", |t| {

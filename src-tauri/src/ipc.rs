@@ -16,6 +16,7 @@ use {
     esimdesk_app::catalogue::{AccountSync, SearchInput, SyncProgress},
     esimdesk_app::checkout::{CheckoutInput, CheckoutOutcome, CheckoutProgress, Validation},
     esimdesk_app::codes::CodeView,
+    esimdesk_app::devices::DeviceCheck,
     esimdesk_app::esims::{EsimDetail, UsageView},
     esimdesk_app::identifiers::IdentifierCheck,
     esimdesk_app::rates::{RateInput, RatesImported},
@@ -116,6 +117,9 @@ ipc! {
         sales::new_client_reference() -> String;
         /// The provider's dry run: what it will charge (nothing is bought).
         sales::validate_order(account_id: String, offering_code: String, quantity: u32) -> Validation;
+        /// Whether the customer's phone is on the provider's list of compatible phones; null
+        /// where the provider keeps none.
+        sales::check_device(account_id: String, model: String) -> Option<DeviceCheck>;
         /// Sells through the purchase protocol; progress on `checkout-progress`.
         sales::checkout(request: CheckoutInput) -> CheckoutOutcome;
         /// A package added to an eSIM; same guards and events as `checkout`.

@@ -9,6 +9,7 @@ pub mod checkout;
 pub mod codes;
 pub mod credentials;
 pub mod desk;
+pub mod devices;
 pub mod diagnostics;
 pub mod error;
 pub mod esims;

@@ -78,6 +78,8 @@ pub struct AccountView {
     pub needs_customer_email: bool,
     /// The provider words installation steps in the customer's language (checkout asks which).
     pub instructions_in_language: bool,
+    /// The provider lists the phones its eSIMs work on (checkout checks the customer's).
+    pub can_check_device: bool,
 }
 
 /// A provider the account form offers, as this version knows it.
@@ -154,6 +156,7 @@ pub fn status(desk: &Desk, demo: bool, keychain: &KeychainStatus) -> Result<AppS
                 can_cancel_esim: c.cancel_esim,
                 needs_customer_email: c.requires_customer,
                 instructions_in_language: c.install_instructions,
+                can_check_device: c.device_list,
                 account: account.into(),
             })
         })

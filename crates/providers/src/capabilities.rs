@@ -53,6 +53,9 @@ pub struct Capabilities {
     /// The provider words installation steps per language
     /// ([`crate::Provider::installation_instructions`]).
     pub install_instructions: bool,
+    /// The provider lists the phone models its eSIMs work on
+    /// ([`crate::Provider::compatible_devices`]).
+    pub device_list: bool,
 }
 
 /// What a provider can do, known without an account or a key (it depends on the adapter

@@ -4,6 +4,17 @@
 use esimdesk_core::{DataAmount, Iccid, Package, ProfileStatus};
 use time::OffsetDateTime;
 
+/// A phone model a provider says takes its eSIMs (ITT, itt.md §10).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompatibleDevice {
+    /// e.g. `Apple`; empty when the provider does not say.
+    pub brand: String,
+    /// e.g. `iPhone 15`.
+    pub model: String,
+    /// e.g. `ios`, where the provider says.
+    pub os: Option<String>,
+}
+
 /// How to install an eSIM, in one language, as the provider words it (ITT, itt.md §9).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstallInstructions {

@@ -37,7 +37,9 @@ pub use catalogue::{
     Catalogue, CataloguePage, CatalogueProgress, CatalogueQuery, PageToken, SkippedItem,
 };
 pub use delivery::{DeliverySource, OrderDelivery, QrImage};
-pub use esims::{EsimHandle, EsimUsage, InstallInstructions, PackageUsage, TopUpCheck};
+pub use esims::{
+    CompatibleDevice, EsimHandle, EsimUsage, InstallInstructions, PackageUsage, TopUpCheck,
+};
 pub use orders::{
     IssuedEsim, MatchBasis, OrderLookup, OrderMatch, OrderRequest, OrderStatus, PlacedLine,
     PlacedOrder, PricedLine, RequestLine, TopUpRequest, ValidatedOrder,

@@ -13,8 +13,9 @@ use crate::capabilities::Capabilities;
 use crate::error::ProviderError;
 use crate::{
     AccountBalance, CancelOutcome, CancelTarget, Catalogue, CataloguePage, CatalogueProgress,
-    CatalogueQuery, EsimHandle, EsimUsage, InstallInstructions, OrderDelivery, OrderLookup,
-    OrderMatch, OrderRequest, PageToken, PlacedOrder, TopUpCheck, TopUpRequest, ValidatedOrder,
+    CatalogueQuery, CompatibleDevice, EsimHandle, EsimUsage, InstallInstructions, OrderDelivery,
+    OrderLookup, OrderMatch, OrderRequest, PageToken, PlacedOrder, TopUpCheck, TopUpRequest,
+    ValidatedOrder,
 };
 
 /// Upper bound on pages one catalogue walk reads (a provider that never says "last page" must
@@ -142,6 +143,12 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<InstallInstructions>, ProviderError> {
         let _ = (esim, language);
         Ok(None)
+    }
+
+    /// The phone models the provider lists as taking its eSIMs (see
+    /// [`Capabilities::device_list`]), for the desk's device check.
+    async fn compatible_devices(&self) -> Result<Vec<CompatibleDevice>, ProviderError> {
+        Err(self.unsupported("listing compatible phones"))
     }
 
     /// The packages on an eSIM and what is left of them.

@@ -6,6 +6,7 @@ use esimdesk_app::JournaledOrder;
 use esimdesk_app::checkout::{
     self, CheckoutInput, CheckoutOutcome, CheckoutProgress, CheckoutStep, Validation,
 };
+use esimdesk_app::devices::{self, DeviceCheck};
 use esimdesk_app::reconcile::{self, Reconciled};
 use esimdesk_app::top_up::{self, TopUpInput};
 use tauri::{AppHandle, Runtime, State};
@@ -131,4 +132,15 @@ pub async fn reconcile(state: State<'_, DeskState>) -> Result<Vec<Reconciled>, E
         move || async move { reconcile::reconcile(&desk, reconcile::DEFAULT_GRACE).await },
     )
     .await
+}
+
+#[tauri::command]
+pub async fn check_device(
+    state: State<'_, DeskState>,
+    account_id: String,
+    model: String,
+) -> Result<Option<DeviceCheck>, ErrorPayload> {
+    let desk = state.desk.clone();
+    blocking_async(move || async move { devices::check_device(&desk, &account_id, &model).await })
+        .await
 }

@@ -32,4 +32,8 @@ needsCustomerEmail: boolean,
 /**
  * The provider words installation steps in the customer's language (checkout asks which).
  */
-instructionsInLanguage: boolean, };
+instructionsInLanguage: boolean, 
+/**
+ * The provider lists the phones its eSIMs work on (checkout checks the customer's).
+ */
+canCheckDevice: boolean, };

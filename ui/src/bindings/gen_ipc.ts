@@ -13,6 +13,7 @@ import type { CheckoutProgress } from "./CheckoutProgress";
 import type { CodeView } from "./CodeView";
 import type { DeskSettings } from "./DeskSettings";
 import type { Destination } from "./Destination";
+import type { DeviceCheck } from "./DeviceCheck";
 import type { EsimDetail } from "./EsimDetail";
 import type { EsimSummary } from "./EsimSummary";
 import type { ExchangeRate } from "./ExchangeRate";
@@ -69,6 +70,8 @@ export const commands = {
   newClientReference: () => invoke<string>("new_client_reference"),
   /** The provider's dry run: what it will charge (nothing is bought). */
   validateOrder: (accountId: string, offeringCode: string, quantity: number) => invoke<Validation>("validate_order", { accountId, offeringCode, quantity }),
+  /** Whether the customer's phone is on the provider's list of compatible phones; null where the provider keeps none. */
+  checkDevice: (accountId: string, model: string) => invoke<DeviceCheck | null>("check_device", { accountId, model }),
   /** Sells through the purchase protocol; progress on `checkout-progress`. */
   checkout: (request: CheckoutInput) => invoke<CheckoutOutcome>("checkout", { request }),
   /** A package added to an eSIM; same guards and events as `checkout`. */

@@ -76,6 +76,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     balance: true,
     eid_push_install: false,
     install_instructions: false,
+    device_list: false,
 };
 
 /// How the desk talks to eSIM Go.

@@ -3,7 +3,8 @@
 
 use time::OffsetDateTime;
 
-use super::{CompatibleDevice, Itt, assumed, map, wire};
+use super::{Itt, assumed, map, wire};
+use crate::CompatibleDevice;
 use crate::error::ProviderError;
 use crate::http::CallKind;
 use crate::{EsimHandle, EsimUsage, InstallInstructions};

@@ -44,8 +44,9 @@ use crate::error::{ProviderError, clip};
 use crate::http::{Call, CallKind, Http, HttpSettings, RateLimit};
 use crate::provider::Provider;
 use crate::{
-    CataloguePage, CatalogueQuery, EsimHandle, EsimUsage, InstallInstructions, OrderDelivery,
-    OrderLookup, OrderMatch, OrderRequest, PageToken, PlacedOrder, TopUpRequest, ValidatedOrder,
+    CataloguePage, CatalogueQuery, CompatibleDevice, EsimHandle, EsimUsage, InstallInstructions,
+    OrderDelivery, OrderLookup, OrderMatch, OrderRequest, PageToken, PlacedOrder, TopUpRequest,
+    ValidatedOrder,
 };
 
 /// The production service host (§1; the paths are `/esim/…` under it). Configurable: see
@@ -84,6 +85,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     balance: false,
     eid_push_install: false,
     install_instructions: true,
+    device_list: true,
 };
 
 /// How the desk talks to ITT.
@@ -140,17 +142,6 @@ impl IttConfig {
     }
 }
 
-/// A phone model ITT says takes its eSIMs (§10).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompatibleDevice {
-    /// e.g. `Apple`; empty when ITT does not say.
-    pub brand: String,
-    /// e.g. `iPhone 15`.
-    pub model: String,
-    /// e.g. `ios`, where ITT says.
-    pub os: Option<String>,
-}
-
 /// The ITT adapter.
 #[derive(Debug)]
 pub struct Itt {
@@ -189,11 +180,6 @@ impl Itt {
             member_id,
             found_under: Mutex::new(HashMap::new()),
         })
-    }
-
-    /// The phone models ITT lists as compatible (§10).
-    pub async fn compatible_devices(&self) -> Result<Vec<CompatibleDevice>, ProviderError> {
-        esims::compatible_devices(self).await
     }
 
     fn member_id(&self) -> &str {
@@ -253,6 +239,11 @@ impl Itt {
 
 #[async_trait]
 impl Provider for Itt {
+    /// The phone models ITT lists as compatible (§10): the desk's device check.
+    async fn compatible_devices(&self) -> Result<Vec<CompatibleDevice>, ProviderError> {
+        esims::compatible_devices(self).await
+    }
+
     fn kind(&self) -> ProviderKind {
         ProviderKind::Itt
     }

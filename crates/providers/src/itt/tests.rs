@@ -15,7 +15,7 @@ use secrecy::SecretString;
 
 use super::*;
 use crate::test_server::{Recorded, Respond, TestServer};
-use crate::{CancelTarget, DeliverySource, OrderStatus, RequestLine};
+use crate::{CancelTarget, DeliverySource, OrderStatus, Provider, RequestLine};
 
 const KEY: &str = "itt-apikey-SECRET-0001";
 const CODE: &str = "itt-secretecode-SECRET-0002";

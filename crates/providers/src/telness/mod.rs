@@ -85,6 +85,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     balance: false,
     eid_push_install: false,
     install_instructions: false,
+    device_list: false,
 };
 
 /// How the desk talks to Telness.

@@ -87,6 +87,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     balance: false,
     eid_push_install: true,
     install_instructions: false,
+    device_list: false,
 };
 
 /// How the desk talks to Truphone.
