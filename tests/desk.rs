@@ -605,12 +605,9 @@ async fn buying_again_after_a_store_error_that_followed_the_charge_buys_once() {
         .text_when("deliver-lpa", |t| t.starts_with("LPA:1$"))
         .await
         .unwrap();
-    let png = desk.screenshot("esim-after-reconcile").await.unwrap();
-    let decoded = decode_qr_codes(&png).unwrap();
-    assert!(
-        decoded.contains(&lpa),
-        "QR codes: {decoded:?}, shown: {lpa}"
-    );
+    desk.screenshot_showing_qr("esim-after-reconcile", &lpa)
+        .await
+        .unwrap();
     assert_eq!(
         sandbox.admin().orders().len(),
         1,

@@ -3,7 +3,7 @@
 //! that registers each eSIM to the traveller — ending with a scannable QR, then the eSIM cancelled.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use esimdesk_e2e::{Desk, decode_qr_codes};
+use esimdesk_e2e::Desk;
 use fantoccini::Locator;
 
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -108,12 +108,9 @@ async fn a_telness_walk_in_sale_among_every_providers_offerings() {
         })
         .await
         .unwrap();
-    let png = desk.screenshot("deliver-telness").await.unwrap();
-    let decoded = decode_qr_codes(&png).unwrap();
-    assert!(
-        decoded.contains(&lpa),
-        "QR codes in the window: {decoded:?}, shown: {lpa}"
-    );
+    desk.screenshot_showing_qr("deliver-telness", &lpa)
+        .await
+        .unwrap();
 
     // The eSIM screen offers what Telness can do: cancel the whole eSIM (not single packages).
     desk.click("nav-esims").await.unwrap();
@@ -229,12 +226,9 @@ async fn a_truphone_sale_shows_the_wait_then_the_qr() {
         .text_when("deliver-lpa", |t| t.starts_with("LPA:1$rsp.truphone.com$"))
         .await
         .unwrap();
-    let png = desk.screenshot("deliver-truphone").await.unwrap();
-    let decoded = decode_qr_codes(&png).unwrap();
-    assert!(
-        decoded.contains(&lpa),
-        "QR codes in the window: {decoded:?}, shown: {lpa}"
-    );
+    desk.screenshot_showing_qr("deliver-truphone", &lpa)
+        .await
+        .unwrap();
 
     // Truphone cancels nothing through its API: the eSIM screen says where to go instead.
     desk.click("nav-esims").await.unwrap();
@@ -326,11 +320,8 @@ async fn an_itt_sale_prints_installation_steps_in_the_customers_language() {
             .as_deref(),
         Some("es")
     );
-    let png = desk.screenshot("deliver-itt").await.unwrap();
-    let decoded = decode_qr_codes(&png).unwrap();
-    assert!(
-        decoded.contains(&lpa),
-        "QR codes in the window: {decoded:?}, shown: {lpa}"
-    );
+    desk.screenshot_showing_qr("deliver-itt", &lpa)
+        .await
+        .unwrap();
     desk.close().await.unwrap();
 }

@@ -384,6 +384,21 @@ return taken;
         Ok(png)
     }
 
+    /// A screenshot (saved as [`Desk::screenshot`] does) in which a QR code holding `text` can be
+    /// decoded: taken again for a few seconds while the code is still being drawn or laid out.
+    pub async fn screenshot_showing_qr(&self, name: &str, text: &str) -> Result<Vec<u8>> {
+        let mut decoded = Vec::new();
+        for _ in 0..20 {
+            let png = self.screenshot(name).await?;
+            decoded = decode_qr_codes(&png)?;
+            if decoded.iter().any(|d| d == text) {
+                return Ok(png);
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        bail!("no QR code holding {text:?} in {name}.png; decoded: {decoded:?}")
+    }
+
     pub async fn close(mut self) -> Result<()> {
         let closed = self.client.clone().close().await;
         end_driver(&mut self.driver);
