@@ -100,7 +100,7 @@ impl Desk {
                 .await
             {
                 Ok(client) => break client,
-                Err(e) if attempt < 10 => {
+                Err(e) if attempt < 30 => {
                     eprintln!("WebDriver session not ready yet (attempt {attempt}): {e}");
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
