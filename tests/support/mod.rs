@@ -389,6 +389,14 @@ return taken;
     pub async fn screenshot_showing_qr(&self, name: &str, text: &str) -> Result<Vec<u8>> {
         let mut decoded = Vec::new();
         for _ in 0..20 {
+            // The install QR in view (a notice appearing above it moves it down).
+            self.client
+                .execute(
+                    "document.querySelector('.install svg, .voucher svg')\
+                     ?.scrollIntoView({block: 'center'})",
+                    vec![],
+                )
+                .await?;
             let png = self.screenshot(name).await?;
             decoded = decode_qr_codes(&png)?;
             if decoded.iter().any(|d| d == text) {
