@@ -83,3 +83,40 @@ fn invalid(field: &'static str) -> impl Fn(esimdesk_store::StoreError) -> AppErr
         other => AppError::Store(other),
     }
 }
+
+/// Some settings changed as a person types them (the CLI's `settings set`): each present field
+/// replaces the current one; `country` empty clears it. Read by core, refused with the field's
+/// name when it does not read.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsChange {
+    pub desk_name: Option<String>,
+    pub currency: Option<String>,
+    pub country: Option<String>,
+    pub profile_name: Option<String>,
+}
+
+/// Applies a [`SettingsChange`] to the current settings and saves them (audited).
+pub fn change_desk_settings(desk: &Desk, change: SettingsChange) -> Result<DeskSettings, AppError> {
+    let invalid = |field: &str, e: &dyn std::fmt::Display| AppError::InvalidInput {
+        field: field.into(),
+        message: e.to_string(),
+    };
+    let mut s = desk_settings(desk)?;
+    if let Some(name) = change.desk_name {
+        s.desk_name = name;
+    }
+    if let Some(code) = change.currency {
+        s.currency =
+            esimdesk_core::Currency::parse(code.trim()).map_err(|e| invalid("currency", &e))?;
+    }
+    if let Some(code) = change.country {
+        s.country = match code.trim() {
+            "" => None,
+            code => Some(esimdesk_core::Country::parse(code).map_err(|e| invalid("country", &e))?),
+        };
+    }
+    if let Some(profile) = change.profile_name {
+        s.profile_name = profile;
+    }
+    set_desk_settings(desk, &s)
+}

@@ -1,6 +1,6 @@
 //! `esimdesk settings ...`
 
-use esimdesk_app::{Country, Currency, Desk, DeskSettings};
+use esimdesk_app::{Desk, DeskSettings};
 
 use crate::args::SettingsCommand;
 use crate::{Failure, output};
@@ -27,27 +27,16 @@ pub fn settings(desk: &Desk, command: SettingsCommand) -> Result<(), Failure> {
             profile,
             json,
         } => {
-            let mut s = esimdesk_app::settings::desk_settings(desk)?;
-            if let Some(name) = desk_name {
-                s.desk_name = name;
-            }
-            if let Some(code) = currency {
-                s.currency = Currency::parse(code.trim())
-                    .map_err(|e| Failure::Invalid(format!("currency: {e}")))?;
-            }
-            if let Some(code) = country {
-                s.country = match code.trim() {
-                    "" => None,
-                    code => Some(
-                        Country::parse(code)
-                            .map_err(|e| Failure::Invalid(format!("country: {e}")))?,
-                    ),
-                };
-            }
-            if let Some(profile) = profile {
-                s.profile_name = profile;
-            }
-            let saved = esimdesk_app::settings::set_desk_settings(desk, &s)?;
+            // Read by core through the app, never by the CLI (ARCHITECTURE.md).
+            let saved = esimdesk_app::settings::change_desk_settings(
+                desk,
+                esimdesk_app::settings::SettingsChange {
+                    desk_name,
+                    currency,
+                    country,
+                    profile_name: profile,
+                },
+            )?;
             output::either(json.json, &saved, text)
         }
     }
