@@ -149,9 +149,7 @@ async fn walk_in_sale_in_demo_mode_ends_with_a_scannable_qr() {
     let desk = Desk::launch().await.unwrap();
     desk.by_testid("demo-banner").await.unwrap();
     // Demo mode syncs the sandbox's catalogue at start.
-    desk.text_when("freshness", |t| t.contains("offerings"))
-        .await
-        .unwrap();
+    desk.wait_catalogues_synced().await.unwrap();
 
     let lpa = sell_netherlands(&desk, "Ana Ruiz").await;
     let png = desk.screenshot("deliver").await.unwrap();
@@ -247,9 +245,7 @@ async fn a_walk_in_sale_by_keyboard_alone() {
 async fn a_double_click_buys_once() {
     let _w = ONE_WINDOW.lock().await;
     let desk = Desk::launch().await.unwrap();
-    desk.text_when("freshness", |t| t.contains("offerings"))
-        .await
-        .unwrap();
+    desk.wait_catalogues_synced().await.unwrap();
     desk.type_into("destination-input", "NL").await.unwrap();
     desk.wait_count("result-row", 1).await.unwrap();
     desk.click("sell-esim_1GB_7D_NL_V2").await.unwrap();
@@ -288,9 +284,7 @@ async fn a_double_click_buys_once() {
 async fn usage_refresh_and_a_top_up() {
     let _w = ONE_WINDOW.lock().await;
     let desk = Desk::launch().await.unwrap();
-    desk.text_when("freshness", |t| t.contains("offerings"))
-        .await
-        .unwrap();
+    desk.wait_catalogues_synced().await.unwrap();
     sell_netherlands(&desk, "Carla Gomez").await;
 
     desk.click("nav-esims").await.unwrap();
@@ -329,9 +323,7 @@ async fn usage_refresh_and_a_top_up() {
 async fn revoking_a_package_says_where_the_refund_goes() {
     let _w = ONE_WINDOW.lock().await;
     let desk = Desk::launch().await.unwrap();
-    desk.text_when("freshness", |t| t.contains("offerings"))
-        .await
-        .unwrap();
+    desk.wait_catalogues_synced().await.unwrap();
     sell_netherlands(&desk, "Omar Haddad").await;
 
     desk.click("nav-esims").await.unwrap();

@@ -50,9 +50,7 @@ async fn a_telness_walk_in_sale_among_every_providers_offerings() {
     let _w = ONE_WINDOW.lock().await;
     let desk = Desk::launch().await.unwrap();
     desk.by_testid("demo-banner").await.unwrap();
-    desk.text_when("freshness", |t| t.contains("offerings"))
-        .await
-        .unwrap();
+    desk.wait_catalogues_synced().await.unwrap();
 
     // One list, both providers named (Telness's EUR prices in EUR: demo mode has no rate).
     desk.type_into("destination-input", "Spain").await.unwrap();
@@ -141,9 +139,7 @@ async fn a_telness_walk_in_sale_among_every_providers_offerings() {
 async fn an_exchange_rate_set_in_settings_converts_the_list() {
     let _w = ONE_WINDOW.lock().await;
     let desk = Desk::launch().await.unwrap();
-    desk.text_when("freshness", |t| t.contains("offerings"))
-        .await
-        .unwrap();
+    desk.wait_catalogues_synced().await.unwrap();
     desk.click("nav-settings").await.unwrap();
     desk.text_when("exchange-rates", |t| t.contains("No rates yet"))
         .await

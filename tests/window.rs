@@ -232,9 +232,7 @@ async fn retype(desk: &Desk, id: &str, text: &str) {
 async fn a_filter_the_app_cannot_read_is_named_beside_it() {
     let _window = ONE_WINDOW.lock().await;
     let desk = Desk::launch().await.unwrap();
-    desk.text_when("freshness", |t| t.contains("offerings"))
-        .await
-        .unwrap();
+    desk.wait_catalogues_synced().await.unwrap();
     desk.type_into("destination-input", "spain").await.unwrap();
     desk.wait_count("result-row", 1).await.unwrap();
 
@@ -295,9 +293,7 @@ async fn a_filter_the_app_cannot_read_is_named_beside_it() {
 async fn the_sell_screen_reads_at_200_percent_zoom() {
     let _window = ONE_WINDOW.lock().await;
     let desk = Desk::launch().await.unwrap();
-    desk.text_when("freshness", |t| t.contains("offerings"))
-        .await
-        .unwrap();
+    desk.wait_catalogues_synced().await.unwrap();
     let input = desk.by_testid("destination-input").await.unwrap();
     input.send_keys("spain").await.unwrap();
     desk.wait_count("result-row", 1).await.unwrap();

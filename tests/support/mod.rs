@@ -242,6 +242,17 @@ return document.documentElement.scrollHeight;
         Ok(())
     }
 
+    /// Waits until every account's catalogue is synced (none "updated never", no sync running):
+    /// with several providers syncing at different speeds, a list clicked earlier is re-drawn
+    /// under the pointer when the next provider's sync ends.
+    pub async fn wait_catalogues_synced(&self) -> Result<()> {
+        self.text_when("freshness", |t| {
+            t.contains("offerings") && !t.contains("updated never")
+        })
+        .await?;
+        self.wait_gone("sync-status").await
+    }
+
     /// How many elements carry this test id now.
     pub async fn count(&self, id: &str) -> Result<usize> {
         Ok(self
